@@ -12,7 +12,7 @@ PYTHON := /usr/bin/python3
 
 # Debian packages the build, the tests and the benchmark need.
 DEPS_BUILD := cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev libsodium-dev \
-  libssl-dev libjansson-dev libcmocka-dev openssl ca-certificates
+  libssl-dev libjansson-dev libunistring-dev libcmocka-dev openssl ca-certificates
 DEPS_TEST := clang libclang-rt-14-dev python3-pytest python3-requests curl clang-format
 DEPS_BENCH := wrk nginx-light nodejs gnuplot-nox
 

@@ -13,5 +13,6 @@
 #include "bulwark/random.h"
 #include "bulwark/utf8.h"
 #include "bulwark/validate.h"
+#include "bulwark/hdrs.h"
 
 #endif
