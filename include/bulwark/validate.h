@@ -90,6 +90,43 @@ BW_MUST_CHECK enum bw_err bw_validate(const struct bw_rule *rule, struct bw_str 
 /** bw_field_errors_add - record an error (field and code must outlive the list). */
 void bw_field_errors_add(struct bw_field_errors *errs, const char *field, const char *code);
 
+/*
+ * Error codes bw_validate gives, by rule kind (the checks run in this order):
+ *   INT        "invalid" (not bw_parse_i64 syntax), "out_of_range"
+ *   STRING     "encoding" (ill-formed UTF-8), "too_short" / "too_long" (code
+ *              points, counted as given, no normalisation), "not_allowed" (a
+ *              character outside `classes`; controls, format characters such as
+ *              bidi overrides and zero-width characters, unassigned, private-use
+ *              and noncharacters are in no class)
+ *   EMAIL      "too_long" (over 254 bytes), "encoding", "invalid"
+ *   UUID, TIMESTAMP, BOOL   "invalid"
+ *   ENUM       "not_allowed"
+ *   TOKEN      "too_short" / "too_long" (bytes), "invalid" (a byte outside
+ *              A-Z a-z 0-9 - _)
+ * Class details for STRING: BW_CC_PUNCT is every printable ASCII punctuation
+ * character (including '-', '_' and '.'); classes == 0 means ALPHA | DIGIT |
+ * SPACE | PUNCT | UNICODE (printable text on one line). BW_CC_NEWLINE allows
+ * "\n" and "\r\n", never a lone "\r".
+ * A malformed rule (NULL, min > max, negative lengths, no choices, unknown
+ * kind) is a programming error and aborts.
+ */
+
+/** Longest RFC 3339 timestamp accepted: nanosecond fraction and an offset. */
+#define BW_TIMESTAMP_MAX_LEN 35
+
+/**
+ * bw_parse_timestamp - parse an RFC 3339 date-time into Unix seconds.
+ *
+ * Accepts exactly "YYYY-MM-DDTHH:MM:SS" followed by an optional fraction of
+ * 1 to 9 digits and "Z" or "+HH:MM" / "-HH:MM" (upper-case T and Z only).
+ * Calendar checks are real: month lengths, leap years (Gregorian, proleptic
+ * back to year 0000), hours 00-23 (no 24:00:00), no leap second 60, offsets
+ * up to 23:59. The fraction is checked and dropped; the offset is applied, so
+ * *unix_seconds is UTC. Borrows s. Returns BW_OK, or BW_ERR_INVALID and leaves
+ * *unix_seconds untouched.
+ */
+BW_MUST_CHECK enum bw_err bw_parse_timestamp(struct bw_str s, int64_t *unix_seconds);
+
 #ifdef __cplusplus
 }
 #endif
