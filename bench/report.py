@@ -1,0 +1,580 @@
+#!/usr/bin/python3
+"""Python side of bench/run.sh: checks responses, measures memory per idle
+connection, and turns the raw wrk output into the report.
+
+    report.py loadavg
+    report.py check --proto tls|plain --name NAME HDR1 BODY1 HDR2 BODY2
+    report.py idlemem --port PORT --conns N --pid PID
+    report.py render --raw DIR --out DIR --bulwark BIN --threads T --conns C
+                     --duration S --reps R --idle N
+
+Only the standard library; run with Debian's /usr/bin/python3.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import time
+
+# --------------------------------------------------------------------------
+# check: the response must be bulwark's /v1/ping, byte for byte where it matters
+
+BODY = b'{"pong":true}'
+
+# Headers whose value must be exactly this (case of the value matters).
+EXACT = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "cache-control": "no-store",
+}
+HSTS = "max-age=63072000; includeSubDomains"
+CSP = ["default-src 'none'", "frame-ancestors 'none'"]
+REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
+SINGLE = list(EXACT) + [
+    "content-security-policy",
+    "strict-transport-security",
+    "x-request-id",
+    "content-type",
+    "ratelimit-policy",
+    "ratelimit",
+]
+
+
+def parse_head(raw):
+    """Parse a curl -D dump: (status code, {lower-case name: [values]})."""
+    text = raw.decode("latin-1")
+    lines = text.split("\r\n")
+    m = re.match(r"^HTTP/1\.1 (\d{3}) ", lines[0] + " ")
+    if not m:
+        raise ValueError("not an HTTP/1.1 status line: %r" % lines[0][:80])
+    headers = {}
+    for line in lines[1:]:
+        if line == "":
+            break
+        name, sep, value = line.partition(":")
+        if not sep or not re.match(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", name):
+            raise ValueError("malformed header line: %r" % line[:80])
+        headers.setdefault(name.lower(), []).append(value.strip(" \t"))
+    return int(m.group(1)), headers
+
+
+def check_one(proto, head, body):
+    """Return the list of problems with one response (empty: it is right)."""
+    problems = []
+    status, h = parse_head(head)
+    if status != 200:
+        problems.append("status %d, not 200" % status)
+    if body != BODY:
+        problems.append("body %r, not %r" % (body[:60], BODY))
+    for name in SINGLE:
+        if len(h.get(name, [])) > 1:
+            problems.append("%s sent %d times" % (name, len(h[name])))
+
+    def one(name):
+        v = h.get(name)
+        return v[0] if v else None
+
+    ctype = one("content-type") or ""
+    if ctype.split(";")[0].strip().lower() != "application/json":
+        problems.append("Content-Type %r, not application/json" % ctype)
+    for name, want in EXACT.items():
+        if one(name) != want:
+            problems.append("%s: %r, want %r" % (name, one(name), want))
+    # helmet writes the directives without a space after ';' — the same policy
+    csp = one("content-security-policy")
+    if csp is None or [d.strip() for d in csp.split(";") if d.strip()] != CSP:
+        problems.append("Content-Security-Policy: %r, want %r" % (csp, "; ".join(CSP)))
+    hsts = one("strict-transport-security")
+    if proto == "tls" and hsts != HSTS:
+        problems.append("Strict-Transport-Security: %r, want %r" % (hsts, HSTS))
+    if proto == "plain" and hsts is not None:
+        problems.append("Strict-Transport-Security over plain HTTP: %r" % hsts)
+    rid = one("x-request-id")
+    if rid is None or not REQUEST_ID.match(rid):
+        problems.append("X-Request-Id %r is not 22 characters of [A-Za-z0-9_-]" % rid)
+    for name in ("ratelimit-policy", "ratelimit"):
+        if not one(name):
+            problems.append("no %s header" % name)
+    return problems, rid
+
+
+def cmd_check(a):
+    heads = [open(p, "rb").read() for p in (a.hdr1, a.hdr2)]
+    bodies = [open(p, "rb").read() for p in (a.body1, a.body2)]
+    problems = []
+    ids = []
+    for head, body in zip(heads, bodies):
+        try:
+            p, rid = check_one(a.proto, head, body)
+        except ValueError as e:
+            p, rid = [str(e)], None
+        problems += p
+        ids.append(rid)
+    if ids[0] is not None and ids[0] == ids[1]:
+        problems.append("two requests got the same X-Request-Id %r" % ids[0])
+    if problems:
+        for p in dict.fromkeys(problems):
+            print("bench: %s: %s" % (a.name, p), file=sys.stderr)
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------
+# idlemem: RSS added by N idle keep-alive TLS connections, each after one request
+
+
+def tree_pids(root):
+    """root and all its descendants, from /proc/*/stat."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # the command name may hold spaces and parentheses: split after the last ')'
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def rss_kib(root):
+    total = 0
+    for p in tree_pids(root):
+        try:
+            with open("/proc/%d/status" % p) as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass  # a process that just exited holds no memory
+    return total
+
+
+def open_idle(port, ctx):
+    """One TLS connection that has sent one keep-alive request and read its answer."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    t = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+    t.sendall(
+        b"GET /v1/ping HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: keep-alive\r\n\r\n" % port
+    )
+    buf = b""
+    while BODY not in buf:
+        chunk = t.recv(65536)
+        if not chunk:
+            raise OSError("server closed the connection")
+        buf += chunk
+        if len(buf) > 65536:
+            raise OSError("answer too long")
+    if not buf.startswith(b"HTTP/1.1 200 "):
+        raise OSError("answer is not 200: %r" % buf[:40])
+    return t
+
+
+def cmd_idlemem(a):
+    # The benchmark measures, it does not authenticate: the peer is our own
+    # self-signed server on loopback, so the certificate is not verified.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    # warm-up: lazily built state (session caches, code paths) is not per connection
+    for t in [open_idle(a.port, ctx) for _ in range(16)]:
+        t.close()
+    time.sleep(1.0)
+    before = rss_kib(a.pid)
+    conns = []
+    try:
+        for _ in range(a.conns):
+            conns.append(open_idle(a.port, ctx))
+        time.sleep(1.0)
+        after = rss_kib(a.pid)
+        # every connection must still be open: a server that dropped them saved nothing
+        alive = 0
+        for t in conns:
+            t.setblocking(False)
+            try:
+                alive += t.recv(1) != b""
+            except (ssl.SSLWantReadError, BlockingIOError):
+                alive += 1
+            except OSError:
+                pass
+    finally:
+        for t in conns:
+            t.close()
+    if alive != a.conns:
+        print("bench: only %d of %d idle connections stayed open" % (alive, a.conns), file=sys.stderr)
+        return 1
+    json.dump(
+        {
+            "conns": a.conns,
+            "rss_before_kib": before,
+            "rss_after_kib": after,
+            "bytes_per_conn": (after - before) * 1024 / a.conns,
+            "processes": len(tree_pids(a.pid)),
+        },
+        sys.stdout,
+    )
+    print()
+    return 0
+
+
+# --------------------------------------------------------------------------
+# render: the report
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+SIZES = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
+
+
+def parse_wrk(path):
+    text = open(path).read()
+
+    def lat(pct):
+        m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s|m)\s*$" % pct, text, re.M)
+        if not m:
+            raise ValueError("%s: no %s%% latency" % (path, pct))
+        return float(m.group(1)) * UNITS[m.group(2)]
+
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.M)
+    tot = re.search(r"^\s+(\d+) requests in [\d.]+\w+, ([\d.]+)(B|KB|MB|GB|TB) read", text, re.M)
+    if not rps or not tot:
+        raise ValueError("%s: not a wrk result" % path)
+    errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    return {
+        "rps": float(rps.group(1)),
+        "p50_ms": lat(50),
+        "p99_ms": lat(99),
+        "requests": int(tot.group(1)),
+        "bytes_per_response": float(tot.group(2)) * SIZES[tot.group(3)] / max(1, int(tot.group(1))),
+        "socket_errors": sum(int(x) for x in errs.groups()) if errs else 0,
+    }
+
+
+def run(cmd):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (p.stdout + p.stderr).strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def first_line(s):
+    return s.splitlines()[0] if s else "unknown"
+
+
+def dpkg_version(pkg):
+    return run(["dpkg-query", "-W", "-f=${Version}", pkg]) or "not installed"
+
+
+def npm_version(here, pkg):
+    try:
+        with open(os.path.join(here, "fastify", "node_modules", pkg, "package.json")) as f:
+            return json.load(f)["version"]
+    except (OSError, ValueError, KeyError):
+        return "unknown"
+
+
+def machine(bulwark, here):
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "unknown"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = "%.1f GiB" % (int(line.split()[1]) / 1024**2)
+    os_name = "unknown"
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    os_name = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    u = os.uname()
+    return {
+        "cpus (nproc)": str(os.cpu_count() if not hasattr(os, "sched_getaffinity") else len(os.sched_getaffinity(0))),
+        "cpu model": cpu,
+        "memory": mem,
+        "kernel": "%s %s %s" % (u.sysname, u.release, u.machine),
+        "os": os_name,
+        "bulwark": first_line(run([bulwark, "--version"])),
+        "libmicrohttpd": dpkg_version("libmicrohttpd12"),
+        "gnutls": dpkg_version("libgnutls30"),
+        "nginx": first_line(run(["nginx", "-v"])).replace("nginx version: ", ""),
+        "openssl (nginx, node's own, wrk)": first_line(run(["openssl", "version"])),
+        "node": first_line(run(["node", "--version"])),
+        "fastify": npm_version(here, "fastify"),
+        "@fastify/helmet": npm_version(here, "@fastify/helmet"),
+        "@fastify/rate-limit": npm_version(here, "@fastify/rate-limit"),
+        "wrk": first_line(run(["wrk", "-v"])).split(" [")[0],
+        "gnuplot": first_line(run(["gnuplot", "--version"])),
+    }
+
+
+TARGETS = [
+    ("bulwark", "bulwark"),
+    ("nginx", "nginx, 2 workers"),
+    ("fastify", "Fastify, cluster of 2"),
+    ("fastify-1", "Fastify, 1 process"),
+]
+PROTOS = [("tls", "TLS 1.3"), ("plain", "plain HTTP")]
+
+
+def summarize(runs):
+    def med_range(key):
+        xs = [r[key] for r in runs]
+        return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
+
+    return {
+        "rps": med_range("rps"),
+        "p50_ms": med_range("p50_ms"),
+        "p99_ms": med_range("p99_ms"),
+        "bytes_per_response": statistics.median(r["bytes_per_response"] for r in runs),
+        "socket_errors": sum(r["socket_errors"] for r in runs),
+        "runs": runs,
+    }
+
+
+def fmt_rps(x):
+    return "{:,.0f}".format(x)
+
+
+def fmt_ms(x):
+    return "%.2f" % x if x < 10 else "%.1f" % x
+
+
+def ratio(b, p):
+    """Ratio of medians and the span over all pairs of runs."""
+    mid = b["median"] / p["median"]
+    return mid, b["min"] / p["max"], b["max"] / p["min"]
+
+
+def cmd_render(a):
+    here = os.path.dirname(os.path.abspath(__file__))
+    raw = a.raw
+    res = {}
+    for proto, _ in PROTOS:
+        res[proto] = {}
+        for t, _ in TARGETS:
+            runs = [parse_wrk(os.path.join(raw, "wrk", "%s-%s-%d.txt" % (proto, t, r))) for r in range(1, a.reps + 1)]
+            res[proto][t] = summarize(runs)
+    mem = {}
+    for t, _ in TARGETS:
+        with open(os.path.join(raw, "mem", t + ".json")) as f:
+            mem[t] = json.load(f)
+    tls_info = {}
+    for t, _ in TARGETS:
+        try:
+            text = open(os.path.join(raw, "tls", t + ".txt")).read()
+        except OSError:
+            text = ""
+        pv = re.search(r"Protocol version: (\S+)", text)
+        cs = re.search(r"Ciphersuite: (\S+)", text)
+        tk = re.search(r"Server Temp Key: ([^\n]+)", text)
+        tls_info[t] = " ".join(x.group(1).strip() for x in (pv, cs, tk) if x) or "unknown"
+    load = [open(os.path.join(raw, n)).read().strip() for n in ("loadavg-start", "loadavg-end")]
+    seconds = open(os.path.join(raw, "seconds")).read().strip()
+    m = machine(a.bulwark, here)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    day = now.strftime("%Y-%m-%d")
+    md_path = os.path.join(a.out, day + ".md")
+    png_name = day + ".png"
+
+    L = []
+    L.append("# bulwark side-by-side benchmark, %s" % day)
+    L.append("")
+    L.append(
+        "`GET /v1/ping` → `{\"pong\":true}` with bulwark's full response headers, measured with "
+        "`wrk -t%d -c%d -d%ds --latency` on loopback, %d runs per server interleaved "
+        "(A B C D A B C D …) after a warm-up; median, range in brackets. All servers and wrk share "
+        "the same %s CPUs. Run at %s UTC; took %s s." % (
+            a.threads, a.conns, a.duration, a.reps, m["cpus (nproc)"], now.strftime("%H:%M"), seconds))
+    L.append("")
+    L.append("![requests per second](%s)" % png_name)
+    L.append("")
+
+    fbest = {}
+    for proto, plabel in PROTOS:
+        r = res[proto]
+        fb = max(("fastify", "fastify-1"), key=lambda t: r[t]["rps"]["median"])
+        fbest[proto] = fb
+        L.append("## %s" % plabel)
+        L.append("")
+        L.append("| server | req/s | p50 ms | p99 ms | bytes/response | bulwark ÷ this (req/s) |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        for t, label in TARGETS:
+            s = r[t]
+            if t == "bulwark":
+                rt = "—"
+            else:
+                mid, lo, hi = ratio(r["bulwark"]["rps"], s["rps"])
+                rt = "**%.2f×** [%.2f–%.2f]" % (mid, lo, hi)
+            L.append(
+                "| %s | %s [%s–%s] | %s [%s–%s] | %s [%s–%s] | %.0f | %s |"
+                % (
+                    label,
+                    fmt_rps(s["rps"]["median"]), fmt_rps(s["rps"]["min"]), fmt_rps(s["rps"]["max"]),
+                    fmt_ms(s["p50_ms"]["median"]), fmt_ms(s["p50_ms"]["min"]), fmt_ms(s["p50_ms"]["max"]),
+                    fmt_ms(s["p99_ms"]["median"]), fmt_ms(s["p99_ms"]["min"]), fmt_ms(s["p99_ms"]["max"]),
+                    s["bytes_per_response"], rt,
+                )
+            )
+        L.append("")
+
+    L.append("## Targets (TLS, the issue's endpoint)")
+    L.append("")
+    L.append("| target | measured (ratio of medians [worst pair – best pair]) | met? |")
+    L.append("|---|---|---|")
+    rt = res["tls"]
+    n_mid, n_lo, n_hi = ratio(rt["bulwark"]["rps"], rt["nginx"]["rps"])
+    fb = fbest["tls"]
+    f_mid, f_lo, f_hi = ratio(rt["bulwark"]["rps"], rt[fb]["rps"])
+    L.append("| ≥ 0.8× nginx | %.2f× [%.2f–%.2f] | %s |" % (n_mid, n_lo, n_hi, "yes" if n_mid >= 0.8 else "**no**"))
+    L.append(
+        "| ≥ 10× Fastify (its faster setup: %s) | %.2f× [%.2f–%.2f] | %s |"
+        % (dict(TARGETS)[fb], f_mid, f_lo, f_hi, "yes" if f_mid >= 10 else "**no**")
+    )
+    rp = res["plain"]
+    pn = ratio(rp["bulwark"]["rps"], rp["nginx"]["rps"])[0]
+    pf = ratio(rp["bulwark"]["rps"], rp[fbest["plain"]]["rps"])[0]
+    L.append("")
+    L.append("Plain HTTP, for comparison: %.2f× nginx, %.2f× Fastify (%s)." % (pn, pf, dict(TARGETS)[fbest["plain"]]))
+    L.append("")
+
+    L.append("## Memory per idle TLS connection")
+    L.append("")
+    L.append(
+        "%d keep-alive TLS connections, each after one request, held open on a fresh server "
+        "(16 connections opened and closed first); the server's RSS (VmRSS summed over all its "
+        "processes) after minus before, divided by %d." % (a.idle, a.idle))
+    L.append("")
+    L.append("| server | processes | RSS before | RSS with %d idle | per connection |" % a.idle)
+    L.append("|---|---:|---:|---:|---:|")
+    for t, label in TARGETS:
+        x = mem[t]
+        L.append(
+            "| %s | %d | %.1f MiB | %.1f MiB | %.1f KiB |"
+            % (label, x["processes"], x["rss_before_kib"] / 1024, x["rss_after_kib"] / 1024, x["bytes_per_conn"] / 1024)
+        )
+    L.append("")
+
+    L.append("## Machine")
+    L.append("")
+    L.append("| | |")
+    L.append("|---|---|")
+    for k, v in m.items():
+        L.append("| %s | %s |" % (k, v.replace("|", "/")))
+    L.append("| load average (1 5 15 min) at start / end | %s / %s |" % (load[0], load[1]))
+    for t, label in TARGETS:
+        L.append("| TLS negotiated by %s | %s |" % (label, tls_info[t]))
+    L.append("")
+    L.append(
+        "The machine is shared and noisy: quote the ratios, which come from interleaved runs in "
+        "one session, not the absolute numbers. bench/README.md describes the setup of each server."
+    )
+    L.append("")
+
+    os.makedirs(a.out, exist_ok=True)
+    with open(md_path, "w") as f:
+        f.write("\n".join(L))
+    with open(os.path.join(a.out, day + ".json"), "w") as f:
+        json.dump(
+            {"date": now.isoformat(timespec="seconds"), "machine": m, "wrk": {"threads": a.threads, "conns": a.conns,
+             "duration_s": a.duration, "reps": a.reps}, "results": res, "idle_memory": mem, "tls": tls_info,
+             "loadavg": load},
+            f, indent=1, sort_keys=True)
+        f.write("\n")
+    plot(res, os.path.join(a.out, png_name), a.raw, day)
+    print(md_path)
+    return 0
+
+
+def plot(res, png, scratch, day):
+    dat = os.path.join(scratch, "plot.dat")
+    with open(dat, "w") as f:
+        f.write("# proto " + " ".join("%s_med %s_min %s_max" % (t, t, t) for t, _ in TARGETS) + "\n")
+        for proto, plabel in PROTOS:
+            cols = []
+            for t, _ in TARGETS:
+                s = res[proto][t]["rps"]
+                cols += ["%.1f" % s["median"], "%.1f" % s["min"], "%.1f" % s["max"]]
+            f.write('"%s" %s\n' % (plabel, " ".join(cols)))
+    colors = ["#1f5fa8", "#2a9d4b", "#d98a1c", "#e8c07a"]
+    series = ", ".join(
+        "'%s' using %d:%d:%d%s title '%s' lc rgb '%s'"
+        % (dat, 2 + 3 * i, 3 + 3 * i, 4 + 3 * i, ":xtic(1)" if i == 0 else "", label, colors[i])
+        for i, (_, label) in enumerate(TARGETS)
+    )
+    script = "\n".join([
+        "set terminal pngcairo size 900,520 font 'sans,11'",
+        "set output '%s'" % png,
+        "set title 'GET /v1/ping, wrk -c64, %s: requests per second (median, bars: range)'" % day,
+        "set style data histogram",
+        "set style histogram errorbars gap 2 lw 1",
+        "set style fill solid 0.9 border -1",
+        "set boxwidth 0.9",
+        "set grid ytics",
+        "set yrange [0:*]",
+        "set xrange [-0.6:%.1f]" % (len(PROTOS) - 0.4),
+        "set format y '%.0s%c'",
+        "set ylabel 'requests/s'",
+        "set key top right",
+        "plot " + series,
+    ])
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def cmd_loadavg(_a):
+    with open("/proc/loadavg") as f:
+        print(" ".join(f.read().split()[:3]))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("loadavg")
+    c = sub.add_parser("check")
+    c.add_argument("--proto", choices=["tls", "plain"], required=True)
+    c.add_argument("--name", required=True)
+    c.add_argument("hdr1")
+    c.add_argument("body1")
+    c.add_argument("hdr2")
+    c.add_argument("body2")
+    i = sub.add_parser("idlemem")
+    i.add_argument("--port", type=int, required=True)
+    i.add_argument("--conns", type=int, required=True)
+    i.add_argument("--pid", type=int, required=True)
+    r = sub.add_parser("render")
+    r.add_argument("--raw", required=True)
+    r.add_argument("--out", required=True)
+    r.add_argument("--bulwark", required=True)
+    for n in ("threads", "conns", "duration", "reps", "idle"):
+        r.add_argument("--" + n, type=int, required=True)
+    a = ap.parse_args()
+    return {"loadavg": cmd_loadavg, "check": cmd_check, "idlemem": cmd_idlemem, "render": cmd_render}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
