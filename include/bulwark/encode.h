@@ -134,7 +134,8 @@ BW_MUST_CHECK enum bw_err bw_encode_ldap_filter(struct bw_buf *b, const void *p,
 /**
  * bw_encode_ldap_dn - an attribute value in an LDAP distinguished name
  * (RFC 4514). , + " \ < > ; = get a backslash before them, as do a leading
- * space or '#' and a trailing space; NUL, other controls and DEL become \hh.
+ * space or '#' and a trailing space; NUL, other controls, DEL and the filter
+ * specials * ( ) become \hh (so the DN stays inert inside a search filter).
  * Refuses invalid UTF-8 with BW_ERR_ENCODING.
  */
 BW_MUST_CHECK enum bw_err bw_encode_ldap_dn(struct bw_buf *b, const void *p, size_t len);

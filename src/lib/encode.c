@@ -391,7 +391,8 @@ static enum bw_err enc_ldap_dn(struct sink *s, const uint8_t *p, size_t len)
 
 		if (rc != BW_OK)
 			return rc;
-		if (c < 0x20 || c == 0x7F) {
+		if (c < 0x20 || c == 0x7F || c == '*' || c == '(' || c == ')') {
+			/* * ( ) are not special in a DN, but a DN is often put in a filter */
 			put_hex(s, "\\", c, 2, HEX_LO, "");
 		} else if (c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' ||
 		           c == ';' || c == '=' || (c == ' ' && (at == 0 || i == len)) ||

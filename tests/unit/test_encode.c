@@ -174,6 +174,7 @@ static const struct vec VECTORS[] = {
         V(LDAP_DN, REFUSE, " #a,b+c\"d\\e<f>g;h=i ", BW_OK,
           "\\ #a\\,b\\+c\\\"d\\\\e\\<f\\>g\\;h\\=i\\ "),
         V(LDAP_DN, REFUSE, "#admin", BW_OK, "\\#admin"),
+        V(LDAP_DN, REFUSE, "*)(uid=*", BW_OK, "\\2a\\29\\28uid\\=\\2a"),
         V(LDAP_DN, REFUSE, "a#b c", BW_OK, "a#b c"),
         V(LDAP_DN, REFUSE, " ", BW_OK, "\\ "),
         V(LDAP_DN, REFUSE, "  ", BW_OK, "\\ \\ "),
@@ -388,6 +389,13 @@ static void encode_every_code_point(void **state)
 		assert_int_equal(bw_encode_ldap_filter(&b, u, n), BW_OK);
 		o = bw_buf_str(&b);
 		assert_false(has_any(o, "*()\0", 4));
+
+		bw_buf_reset(&b);
+		assert_int_equal(bw_encode_ldap_dn(&b, u, n), BW_OK);
+		o = bw_buf_str(&b);
+		assert_false(has_any(o, "*()\0", 4));
+		if (has_any(o, ",+\"<>;=", 7)) /* only behind a backslash */
+			assert_true(o.len == 2 && o.p[0] == '\\');
 	}
 	bw_buf_free(&b);
 }
