@@ -169,12 +169,12 @@ say "starting servers"
 start_bulwark tls
 cert=$W/bulwark-tls/data/tls/cert.pem
 key=$W/bulwark-tls/data/tls/key.pem
-[ -s "$cert" ] && [ -s "$key" ] || die "bulwark did not write its certificate to data/tls/"
+if [ ! -s "$cert" ] || [ ! -s "$key" ]; then die "bulwark did not write its certificate to data/tls/"; fi
 start_bulwark plain
 
 # The RateLimit headers bulwark sends, copied into nginx's config (checked to be plain
 # header text first, as it is spliced into a config file).
-curl -sk -D "$raw/bulwark-probe.hdr" -o /dev/null "${url[bulwark-tls]}" || die "bulwark does not answer"
+curl -sk --http1.1 -D "$raw/bulwark-probe.hdr" -o /dev/null "${url[bulwark-tls]}" || die "bulwark does not answer"
 rl_header() { tr -d '\r' <"$raw/bulwark-probe.hdr" | sed -n "s/^$1:[[:space:]]*//Ip" | head -n1; }
 rl_policy=$(rl_header RateLimit-Policy)
 rl_state=$(rl_header RateLimit)
@@ -194,7 +194,7 @@ for proto in "${protos[@]}"; do
 	for t in "${targets[@]}"; do
 		k=$t-$proto
 		for i in 1 2; do
-			curl -sk --max-time 5 -D "$raw/check/$k.$i.hdr" -o "$raw/check/$k.$i.body" "${url[$k]}" \
+			curl -sk --http1.1 --max-time 5 -D "$raw/check/$k.$i.hdr" -o "$raw/check/$k.$i.body" "${url[$k]}" \
 				|| die "$k: request failed"
 		done
 		"$PY" "$REPORT" check --proto "$proto" --name "$k" "$raw/check/$k".{1,2}.{hdr,body} \
