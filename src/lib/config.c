@@ -925,6 +925,10 @@ static enum bw_err read_file(const char *path, const struct file_policy *pol, ui
 
 	*out = NULL;
 	*outlen = 0;
+	if (sodium_init() < 0) { /* sodium_malloc needs it; cheap once done */
+		*msg = "cannot initialise libsodium";
+		return BW_ERR_CRYPTO;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		rc = errno_to_err(errno);
