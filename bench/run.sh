@@ -12,6 +12,7 @@
 #   BENCH_OUT=bench/results  where the report goes
 set -euo pipefail
 
+t_start=$EPOCHSECONDS
 die() { echo "bench: $*" >&2; exit 1; }
 say() { echo "bench: $*" >&2; }
 
@@ -163,7 +164,6 @@ start_fastify() {
 raw=$W/raw
 mkdir -p "$raw/wrk" "$raw/check" "$raw/mem" "$raw/tls"
 "$PY" "$REPORT" loadavg >"$raw/loadavg-start"
-t_start=$EPOCHSECONDS
 
 say "starting servers"
 start_bulwark tls
