@@ -168,10 +168,12 @@ void bw_log_event_limited(struct bw_log *log, unsigned per_sec, enum bw_log_leve
  * bw_log_headers - log an HTTP header list as one line, each header a field
  * "header.<name>" with the name lower-cased and '-' turned into '_'; a name
  * that then holds a byte outside [a-z0-9_.] or repeats an earlier one is
- * dropped and counted. The values of Authorization, Proxy-Authorization,
- * Cookie and Set-Cookie print "[redacted]", as do those whose mapped name
- * contains a sensitive word (X-Api-Key, X-CSRF-Token, …). Borrows hdrs for
- * the call; at most BW_LOG_FIELDS_MAX headers are logged.
+ * dropped and counted. Values go through the same redaction by name as any
+ * field: Authorization, Proxy-Authorization, Cookie and Set-Cookie (their
+ * keys hold "authorization" or "cookie") print "[redacted]", and so do
+ * X-Api-Key, X-CSRF-Token and any other name holding a sensitive word.
+ * Borrows hdrs for the call; at most BW_LOG_FIELDS_MAX headers are logged,
+ * the rest are counted as dropped.
  */
 void bw_log_headers(struct bw_log *log, enum bw_log_level level, const char *request_id,
                     const char *event, const struct bw_log_header *hdrs, size_t n);
