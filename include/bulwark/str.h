@@ -35,7 +35,10 @@ bool bw_str_eq(struct bw_str a, struct bw_str b);
 /** bw_str_eq_lit - equality with a NUL-terminated string. */
 bool bw_str_eq_c(struct bw_str a, const char *b);
 
-/** bw_str_caseeq_c - ASCII case-insensitive equality (header names, schemes). */
+/** bw_str_caseeq - ASCII case-insensitive equality (header names, hosts, schemes). */
+bool bw_str_caseeq(struct bw_str a, struct bw_str b);
+
+/** bw_str_caseeq_c - bw_str_caseeq with a NUL-terminated string. */
 bool bw_str_caseeq_c(struct bw_str a, const char *b);
 
 /** bw_str_has_prefix_c - whether a starts with the bytes of prefix. */

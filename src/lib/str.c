@@ -28,16 +28,19 @@ static unsigned char ascii_lower(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-bool bw_str_caseeq_c(struct bw_str a, const char *b)
+bool bw_str_caseeq(struct bw_str a, struct bw_str b)
 {
-	size_t n = strlen(b);
-
-	if (a.len != n)
+	if (a.len != b.len)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (ascii_lower((unsigned char)a.p[i]) != ascii_lower((unsigned char)b[i]))
+	for (size_t i = 0; i < a.len; i++)
+		if (ascii_lower((unsigned char)a.p[i]) != ascii_lower((unsigned char)b.p[i]))
 			return false;
 	return true;
+}
+
+bool bw_str_caseeq_c(struct bw_str a, const char *b)
+{
+	return bw_str_caseeq(a, bw_str_c(b));
 }
 
 bool bw_str_has_prefix_c(struct bw_str a, const char *prefix)

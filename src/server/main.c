@@ -1,15 +1,42 @@
-/* main.c — the bulwark command: dispatches to subcommands. */
+/* main.c — the bulwark command: one binary, subcommands. */
 #include <stdio.h>
 #include <string.h>
 
+#include "app.h"
 #include "bulwark/bulwark.h"
+
+static void help(FILE *f)
+{
+	fputs("bulwark " BULWARK_VERSION " — a security-first identity and API server\n"
+	      "\n"
+	      "usage: bulwark COMMAND [OPTIONS]\n"
+	      "\n"
+	      "commands:\n"
+	      "  serve      run the server (bulwark serve --help)\n"
+	      "  help       this text\n"
+	      "\n"
+	      "  bulwark --version    print the version\n"
+	      "  bulwark COMMAND --help\n",
+	      f);
+}
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+	if (argc < 2) {
+		help(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		puts("bulwark " BULWARK_VERSION);
 		return 0;
 	}
-	fputs("usage: bulwark COMMAND\n", stderr);
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		help(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "serve") == 0)
+		return bw_cmd_serve(argc - 2, argv + 2);
+	fprintf(stderr, "bulwark: unknown command: %.64s (try: bulwark help)\n", argv[1]);
 	return 2;
 }

@@ -1,0 +1,273 @@
+/*
+ * http.h — bulwark's HTTP core: routes, requests, responses, the server.
+ *
+ * The server wraps libmicrohttpd behind this interface (so moving to a newer
+ * HTTP engine touches one file). Every request passes the same pipeline:
+ * framing and size checks, request id, Host allowlist, strict target
+ * decoding, IP rate limit, routing (404, 405 with Allow), CORS, declared
+ * parameters and body checks, then the handler; security headers go on every
+ * response we send, errors included. A handler sees only what its route
+ * declared: undeclared query parameters are refused before it runs.
+ */
+#ifndef BULWARK_HTTP_H
+#define BULWARK_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bulwark/arena.h"
+#include "bulwark/err.h"
+#include "bulwark/hdrs.h"
+#include "bulwark/json.h"
+#include "bulwark/ratelimit.h"
+#include "bulwark/str.h"
+#include "bulwark/validate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Methods, as a bit set in struct bw_route.methods. */
+enum bw_method {
+	BW_GET = 1u << 0,
+	BW_HEAD = 1u << 1, /**< implied by BW_GET */
+	BW_POST = 1u << 2,
+	BW_PUT = 1u << 3,
+	BW_PATCH = 1u << 4,
+	BW_DELETE = 1u << 5,
+	BW_OPTIONS = 1u << 6, /**< never declared: preflights are answered by the core */
+};
+
+/** What a route accepts as a request body. */
+enum bw_body_kind {
+	BW_BODY_NONE = 0,   /**< a body is refused (400) */
+	BW_BODY_JSON,       /**< application/json, else 415 */
+	BW_BODY_FORM,       /**< application/x-www-form-urlencoded, else 415 */
+	BW_BODY_CSP_REPORT, /**< application/csp-report or application/reports+json */
+};
+
+/** Credentials a route accepts (bit set); 0 means a public route. */
+enum bw_auth_kind {
+	BW_AUTH_PUBLIC = 0,
+	BW_AUTH_SESSION = 1u << 0, /**< session cookie (CSRF checks apply) */
+	BW_AUTH_BEARER = 1u << 1,  /**< Authorization: Bearer <JWT> */
+	BW_AUTH_APIKEY = 1u << 2,  /**< Authorization: Bearer bwk_… */
+};
+
+/** CORS behaviour of a route. */
+enum bw_route_cors {
+	BW_ROUTE_CORS_ALLOWLIST = 0, /**< only configured origins, with credentials (default) */
+	BW_ROUTE_CORS_PUBLIC,        /**< any origin, never credentials (JWKS, discovery, token) */
+	BW_ROUTE_CORS_NONE,          /**< no CORS headers at all */
+};
+
+/** Who may reach a route at all. */
+enum bw_route_access {
+	BW_ACCESS_ANY = 0,
+	BW_ACCESS_LOOPBACK, /**< only from 127.0.0.0/8 or ::1 (e.g. /metrics) */
+};
+
+/** A declared path or query parameter. */
+struct bw_param {
+	const char *name; /**< NULL ends a list */
+	struct bw_rule rule;
+	bool required; /**< query parameters only; path parameters always are */
+};
+
+struct bw_req;
+struct bw_resp;
+
+/**
+ * A handler fills resp. Returning an error other than BW_OK makes the core
+ * answer a generic 500 problem (the error name is logged, never sent).
+ */
+typedef enum bw_err (*bw_handler_fn)(struct bw_req *req, struct bw_resp *resp);
+
+/** A route: everything the pipeline enforces before the handler runs. */
+struct bw_route {
+	const char *path; /**< "/v1/notes/{id}": literal segments and {name} parameters */
+	unsigned methods; /**< enum bw_method bits */
+	bw_handler_fn handler;
+	const struct bw_param *path_params;  /**< a rule for every {name} in path */
+	const struct bw_param *query_params; /**< the only query parameters accepted */
+	enum bw_body_kind body;
+	size_t body_max;                     /**< 0: the server's default for the kind */
+	const struct bw_json_schema *schema; /**< JSON bodies: the declared members; NULL:
+	                                          any strict JSON (e.g. CSP reports) */
+	unsigned auth;                       /**< enum bw_auth_kind bits; 0 = public */
+	const char *const *scopes;           /**< NULL-terminated; all required */
+	const char *rate_class;              /**< rate-limit class name, NULL = "default" */
+	enum bw_route_cors cors;
+	enum bw_route_access access;
+	bool slow;     /**< run the handler on the worker pool, connection suspended */
+	bool html;     /**< the handler answers HTML (HTML security headers, nonce) */
+	bool no_store; /**< Cache-Control: no-store (always set when auth != 0) */
+};
+
+/* ---- the request, as a handler sees it (all pointers arena-owned) ---- */
+
+/** bw_req_arena - the request's arena (freed when the response is done). */
+struct bw_arena *bw_req_arena(struct bw_req *req);
+
+/** bw_req_id - the request id (also sent as X-Request-Id). */
+const char *bw_req_id(const struct bw_req *req);
+
+/** bw_req_method - the method as one enum bw_method bit. */
+enum bw_method bw_req_method(const struct bw_req *req);
+
+/** bw_req_route - the matched route. */
+const struct bw_route *bw_req_route(const struct bw_req *req);
+
+/**
+ * bw_req_param - a declared path parameter, already validated; aborts
+ * (programming error) when name is not declared on the route.
+ */
+struct bw_str bw_req_param(const struct bw_req *req, const char *name);
+
+/**
+ * bw_req_query - a declared query parameter, validated; *present tells
+ * whether the client sent it. Aborts when name is not declared.
+ */
+struct bw_str bw_req_query(const struct bw_req *req, const char *name, bool *present);
+
+/** bw_req_header - a request header (first of that name) or NULL. */
+const char *bw_req_header(const struct bw_req *req, const char *name);
+
+/** bw_req_body - the request body (empty unless the route declared one). */
+struct bw_str bw_req_body(const struct bw_req *req);
+
+/**
+ * bw_req_json - the parsed JSON body of a BW_BODY_JSON or BW_BODY_CSP_REPORT
+ * route: strict (size, depth, duplicates, UTF-8) and held to the route's
+ * schema before the handler runs. Borrowed; NULL for other routes.
+ */
+const json_t *bw_req_json(const struct bw_req *req);
+
+/** bw_req_client_ip - the client address as text (after trusted-proxy rules). */
+const char *bw_req_client_ip(const struct bw_req *req);
+
+/** bw_req_app - the application context given in struct bw_http_config. */
+void *bw_req_app(const struct bw_req *req);
+
+/* ---- the response ---- */
+
+/**
+ * bw_resp_body - set status, content type and body (copied into the arena).
+ * content_type must be a literal such as "application/json".
+ */
+BW_MUST_CHECK enum bw_err bw_resp_body(struct bw_resp *resp, unsigned status,
+                                       const char *content_type, struct bw_str body);
+
+/** bw_resp_json - a JSON body (application/json). */
+BW_MUST_CHECK enum bw_err bw_resp_json(struct bw_resp *resp, unsigned status, struct bw_str json);
+
+/** bw_resp_status - status with no body (204, 304, …). */
+void bw_resp_status(struct bw_resp *resp, unsigned status);
+
+/**
+ * bw_resp_problem - an RFC 9457 problem document: type "/problems/<slug>",
+ * title and detail are static text chosen by the code, never input; errs
+ * (may be NULL) become the "errors" member. The request id is added.
+ */
+BW_MUST_CHECK enum bw_err bw_resp_problem(struct bw_resp *resp, unsigned status, const char *slug,
+                                          const char *title, const char *detail,
+                                          const struct bw_field_errors *errs);
+
+/** bw_resp_header - add a header (validated; see hdrs.h). Name and value are copied. */
+BW_MUST_CHECK enum bw_err bw_resp_header(struct bw_resp *resp, const char *name, const char *value);
+
+/** bw_resp_csp_nonce - the CSP nonce of an HTML response ("" for other routes). */
+const char *bw_resp_csp_nonce(const struct bw_resp *resp);
+
+/* ---- the server ---- */
+
+struct bw_log;
+struct bw_ratelimit;
+
+/** Everything the server needs; copied by bw_http_new (strings too). */
+struct bw_http_config {
+	const char *listen_addr;  /**< "127.0.0.1", "::1", "0.0.0.0" … */
+	uint16_t port;            /**< 0: an ephemeral port (see bw_http_port) */
+	const char *tls_cert_pem; /**< NULL: plain HTTP */
+	const char *tls_key_pem;
+	const char *tls_priorities;
+	bool hsts; /**< send HSTS (HTTPS, or behind a TLS proxy) */
+	bool hsts_preload;
+	const char *const *allowed_hosts; /**< Host values accepted ("host" or "host:port") */
+	const char *const *cors_origins;  /**< exact allowlisted origins */
+	unsigned cors_max_age;
+	const char *const *trusted_proxies; /**< CIDRs whose X-Forwarded-For is believed */
+	const char *csp_report_only;        /**< extra Report-Only policy or NULL */
+	bool csp_reporting;
+	unsigned threads;
+	unsigned max_url_length;
+	unsigned max_header_count;
+	unsigned max_header_bytes;
+	size_t max_body_json;
+	size_t max_body_form;
+	unsigned header_timeout_ms;
+	unsigned idle_timeout_s;
+	unsigned max_connections;
+	unsigned per_ip_connections;
+	unsigned workers;
+	unsigned worker_queue;
+	unsigned worker_queue_per_ip;
+	unsigned rl_ip_rate;
+	unsigned rl_ip_period;
+	unsigned rl_ip_burst;
+	size_t rl_max_keys;
+	const struct bw_rl_policy *rate_classes; /**< per-route-class limits (borrowed) */
+	size_t n_rate_classes;
+	struct bw_log *log; /**< borrowed; may be NULL (no logging) */
+	void *app;          /**< handed to handlers through bw_req_app */
+};
+
+struct bw_http;
+
+/** bw_http_config_defaults - the documented defaults (see docs/config.md). */
+void bw_http_config_defaults(struct bw_http_config *cfg);
+
+/**
+ * bw_http_new - create a server for the given routes (borrowed: the table
+ * must outlive the server). Checks the route table (duplicate paths, missing
+ * parameter rules, bad patterns) and aborts on a programming error there.
+ */
+BW_MUST_CHECK enum bw_err bw_http_new(const struct bw_http_config *cfg,
+                                      const struct bw_route *routes, size_t n_routes,
+                                      struct bw_http **out);
+
+/** bw_http_start - bind and start serving. */
+BW_MUST_CHECK enum bw_err bw_http_start(struct bw_http *h);
+
+/** bw_http_port - the bound port (after start). */
+uint16_t bw_http_port(const struct bw_http *h);
+
+/**
+ * bw_http_drain - stop accepting, let in-flight requests finish (up to
+ * deadline_ms), resume and finish all suspended work, then stop.
+ */
+void bw_http_drain(struct bw_http *h, unsigned deadline_ms);
+
+/** bw_http_free - stop if needed and release; NULL is a no-op. */
+void bw_http_free(struct bw_http *h);
+
+/** Counters for /metrics. */
+struct bw_http_stats {
+	uint64_t requests;
+	uint64_t responses_by_class[6]; /**< [1]=1xx … [5]=5xx */
+	uint64_t refused_framing;
+	uint64_t refused_host;
+	uint64_t rate_limited;
+	uint64_t head_deadline_closed;
+	uint64_t worker_busy;
+	uint64_t inflight;
+};
+
+/** bw_http_stats - a snapshot of the counters. */
+void bw_http_stats(const struct bw_http *h, struct bw_http_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,341 @@
+/*
+ * serve.c — `bulwark serve`: load the configuration (file, then BULWARK_*
+ * environment, then flags), prepare the data directory (0700), the master
+ * key (0600) and the TLS certificate on first start, harden the process,
+ * serve until SIGTERM/SIGINT, then drain.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "bulwark/bulwark.h"
+#include "bulwark/fsutil.h"
+#include "bulwark/keys.h"
+#include "bulwark/tls.h"
+#include "listen.h"
+
+extern char **environ;
+
+#define DRAIN_DEADLINE_MS 10000u
+#define PEM_MAX           (64u * 1024u)
+
+static void usage(FILE *f)
+{
+	fputs("usage: bulwark serve [--config FILE] [--listen URL] [--data-dir DIR]\n"
+	      "                     [--database URL] [--shared-state URL] [--dev]\n"
+	      "\n"
+	      "  --config FILE        INI configuration (see docs/config.md)\n"
+	      "  --listen URL         https://127.0.0.1:8443 (default) or http://HOST:PORT\n"
+	      "  --data-dir DIR       keys, certificate and database (default ./data)\n"
+	      "  --database URL       sqlite:PATH or postgresql://...\n"
+	      "  --shared-state URL   redis://... (rate limits across instances)\n"
+	      "  --dev                development mode: relaxes production rules, loudly\n",
+	      f);
+}
+
+/* Keep secrets out of core dumps and away from ptrace by other users. */
+static void harden_process(void)
+{
+	struct rlimit no_core = {0, 0};
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &no_core);
+	umask(077);
+}
+
+static void fail(struct bw_log *log, const char *event, const char *key, const char *message)
+{
+	if (log != NULL)
+		BW_LOG(log, BW_LOG_ERROR, NULL, event, BW_LOG_F_CSTR("key", key),
+		       BW_LOG_F_CSTR("message", message));
+	else
+		fprintf(stderr, "bulwark: %s%s%s\n", key && *key ? key : "",
+		        key && *key ? ": " : "", message);
+}
+
+/* Flags map onto settings keys, so they pass the same checks as the file. */
+static int apply_flags(struct bw_settings *s, int argc, char **argv, const char **config, bool *dev)
+{
+	static const struct {
+		const char *flag;
+		const char *key;
+	} map[] = {
+	        {"--listen", "server.listen"},
+	        {"--data-dir", "server.data_dir"},
+	        {"--database", "database.url"},
+	        {"--shared-state", "shared_state.url"},
+	};
+	struct bw_settings_error err;
+
+	*config = NULL;
+	*dev = false;
+	for (int i = 0; i < argc; i++) {
+		bool known = false;
+
+		if (strcmp(argv[i], "--dev") == 0) {
+			*dev = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			*config = argv[++i];
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+			if (strcmp(argv[i], map[k].flag) == 0 && i + 1 < argc) {
+				memset(&err, 0, sizeof(err));
+				if (bw_settings_set(s, map[k].key, argv[i + 1], &err) != BW_OK) {
+					fail(NULL, "config.refused", map[k].flag, err.message);
+					return 2;
+				}
+				i++;
+				known = true;
+				break;
+			}
+		}
+		if (!known) {
+			fprintf(stderr, "bulwark serve: unknown or incomplete argument: %s\n",
+			        argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	return -1; /* go on */
+}
+
+/* Read a PEM file into a NUL-terminated heap string (caller frees, wiped for keys). */
+static enum bw_err read_pem(const char *path, bool secret, char **out)
+{
+	struct bw_buf b;
+	enum bw_err rc;
+
+	*out = NULL;
+	bw_buf_init(&b, PEM_MAX);
+	rc = bw_fs_read_file(path, secret ? BW_FS_SECRET : 0, &b);
+	if (rc == BW_OK) {
+		*out = strndup(bw_buf_cstr(&b), b.len);
+		if (*out == NULL)
+			rc = BW_ERR_NOMEM;
+	}
+	bw_buf_free(&b);
+	return rc;
+}
+
+static void fill_http_config(const struct bw_settings *s, const struct bw_listen *l,
+                             struct bw_http_config *hc)
+{
+	bw_http_config_defaults(hc);
+	hc->listen_addr = l->address;
+	hc->port = l->port;
+	hc->hsts = l->tls || s->behind_tls_proxy;
+	hc->hsts_preload = s->hsts_preload;
+	hc->threads = s->threads;
+	hc->max_url_length = s->max_url_length;
+	hc->max_header_count = s->max_header_count;
+	hc->max_header_bytes = s->max_header_bytes;
+	hc->max_body_json = s->max_body_json;
+	hc->max_body_form = s->max_body_json;
+	hc->header_timeout_ms = s->header_timeout_ms;
+	hc->idle_timeout_s = s->idle_timeout_s;
+	hc->max_connections = s->max_connections;
+	hc->per_ip_connections = s->per_ip_connections;
+	hc->workers = s->workers;
+	hc->worker_queue = s->worker_queue;
+	hc->worker_queue_per_ip = s->worker_queue_per_ip;
+	hc->rl_ip_rate = s->rl_ip_rate;
+	hc->rl_ip_period = s->rl_ip_period;
+	hc->rl_ip_burst = s->rl_ip_burst;
+	hc->rl_max_keys = s->rl_max_keys;
+	hc->cors_max_age = s->cors_max_age;
+	hc->csp_reporting = s->csp_reporting;
+	hc->csp_report_only = s->csp_report_only[0] ? s->csp_report_only : NULL;
+}
+
+/* A NULL-terminated copy of a settings list (the strings stay borrowed). */
+static const char **list_of(char *const *items, size_t n)
+{
+	const char **l = calloc(n + 1, sizeof(*l));
+
+	if (l != NULL)
+		for (size_t i = 0; i < n; i++)
+			l[i] = items[i];
+	return l;
+}
+
+int bw_cmd_serve(int argc, char **argv)
+{
+	struct bw_app app;
+	struct bw_settings_error err;
+	struct bw_listen listen;
+	struct bw_http_config hc;
+	const char *config_path;
+	const char **hosts = NULL, **origins = NULL, **proxies = NULL;
+	char *cert_pem = NULL, *key_pem = NULL;
+	enum bw_log_level level;
+	bool dev, created;
+	sigset_t sigs;
+	int sig = 0, status = 1, r;
+	enum bw_err rc;
+
+	memset(&app, 0, sizeof(app));
+	memset(&err, 0, sizeof(err));
+	app.started_at = time(NULL);
+	harden_process();
+	if (bw_init() != BW_OK) {
+		fputs("bulwark: cannot initialise libsodium\n", stderr);
+		return 1;
+	}
+	bw_settings_defaults(&app.settings);
+	/* flags first only to find --config and --dev; they are applied again after
+	 * the file and the environment, so they win */
+	r = apply_flags(&app.settings, argc, argv, &config_path, &dev);
+	if (r >= 0)
+		goto out_settings;
+	if (dev && bw_settings_set(&app.settings, "server.mode", "development", &err) != BW_OK)
+		goto config_error;
+	if (bw_settings_load(&app.settings, config_path, environ, &err) != BW_OK)
+		goto config_error;
+	r = apply_flags(&app.settings, argc, argv, &config_path, &dev);
+	if (r >= 0)
+		goto out_settings;
+	if (dev && bw_settings_set(&app.settings, "server.mode", "development", &err) != BW_OK)
+		goto config_error;
+	if (bw_settings_finish(&app.settings, &err) != BW_OK)
+		goto config_error;
+	if (bw_listen_parse(app.settings.listen, &listen) != BW_OK) {
+		memcpy(err.key, "server.listen", sizeof("server.listen"));
+		memcpy(err.message, "not a valid listen URL", sizeof("not a valid listen URL"));
+		goto config_error;
+	}
+
+	if (bw_log_level_parse(bw_str_c(app.settings.log_level), &level) != BW_OK)
+		level = BW_LOG_INFO;
+	if (bw_log_new(BW_LOG_STDERR, level, &app.log) != BW_OK) {
+		fputs("bulwark: cannot create the logger\n", stderr);
+		goto out_settings;
+	}
+	if (app.settings.mode == BW_MODE_DEVELOPMENT)
+		BW_LOG(app.log, BW_LOG_WARN, NULL, "server.development_mode",
+		       BW_LOG_F_CSTR("message", "DEVELOPMENT MODE: production safety rules are "
+		                                "relaxed; never run this way in production"));
+
+	rc = bw_fs_mkdir_private(app.settings.data_dir, &created);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "server.data_dir",
+		     "the data directory cannot be created or is not private (0700, ours)");
+		goto out_log;
+	}
+	created = false;
+	rc = BW_OK;
+	if (strncmp(app.settings.master_key, "file:", 5) == 0)
+		rc = bw_master_key_ensure(app.settings.master_key + 5, &created);
+	if (rc == BW_OK)
+		rc = bw_master_key_load(app.settings.master_key, &app.master_key);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "keys.master",
+		     "the master key cannot be loaded (missing, unreadable or not 0600)");
+		goto out_log;
+	}
+	if (created)
+		BW_LOG(app.log, BW_LOG_INFO, NULL, "keys.master_created",
+		       BW_LOG_F_CSTR("ref", app.settings.master_key));
+
+	if (listen.tls) {
+		char fp[BW_TLS_FINGERPRINT_SIZE];
+
+		rc = bw_tls_ensure(app.settings.cert_file, app.settings.key_file, &created);
+		if (rc == BW_OK)
+			rc = read_pem(app.settings.cert_file, false, &cert_pem);
+		if (rc == BW_OK)
+			rc = read_pem(app.settings.key_file, true, &key_pem);
+		if (rc == BW_OK)
+			rc = bw_tls_fingerprint(cert_pem, fp);
+		if (rc != BW_OK) {
+			fail(app.log, "startup.refused", "tls.cert_file",
+			     "the TLS certificate or key cannot be made or loaded");
+			goto out_tls;
+		}
+		BW_LOG(app.log, created ? BW_LOG_WARN : BW_LOG_INFO, NULL,
+		       created ? "tls.selfsigned_created" : "tls.loaded",
+		       BW_LOG_F_CSTR("cert", app.settings.cert_file), BW_LOG_F_CSTR("sha256", fp));
+	}
+
+	fill_http_config(&app.settings, &listen, &hc);
+	hosts = list_of(app.settings.allowed_hosts, app.settings.n_allowed_hosts);
+	origins = list_of(app.settings.cors_origins, app.settings.n_cors_origins);
+	proxies = list_of(app.settings.trusted_proxies, app.settings.n_trusted_proxies);
+	if (hosts == NULL || origins == NULL || proxies == NULL)
+		goto out_tls;
+	hc.allowed_hosts = hosts;
+	hc.cors_origins = origins;
+	hc.trusted_proxies = proxies;
+	hc.tls_cert_pem = cert_pem;
+	hc.tls_key_pem = key_pem;
+	hc.tls_priorities = BW_TLS_PRIORITIES;
+	hc.log = app.log;
+	hc.app = &app;
+	rc = bw_http_new(&hc, bw_app_routes, bw_app_n_routes, &app.http);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "", "the HTTP server cannot be configured");
+		goto out_tls;
+	}
+
+	/* signals are taken by sigwait below; block them before any thread starts */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	rc = bw_http_start(app.http);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "server.listen",
+		     "cannot listen on the address (in use, or not allowed)");
+		goto out_http;
+	}
+	BW_LOG(app.log, BW_LOG_INFO, NULL, "ready", BW_LOG_F_CSTR("listen", app.settings.listen),
+	       BW_LOG_F_UINT("port", bw_http_port(app.http)),
+	       BW_LOG_F_CSTR("public_origin", app.settings.public_origin),
+	       BW_LOG_F_CSTR("version", BULWARK_VERSION));
+	do {
+		if (sigwait(&sigs, &sig) != 0)
+			break;
+	} while (sig == SIGPIPE);
+	BW_LOG(app.log, BW_LOG_INFO, NULL, "shutdown", BW_LOG_F_INT("signal", sig));
+	bw_http_drain(app.http, DRAIN_DEADLINE_MS);
+	status = 0;
+out_http:
+	bw_http_free(app.http);
+out_tls:
+	free(hosts);
+	free(origins);
+	free(proxies);
+	free(cert_pem);
+	if (key_pem != NULL) {
+		bw_wipe(key_pem, strlen(key_pem));
+		free(key_pem);
+	}
+	bw_secret_free(app.master_key);
+out_log:
+	if (status == 0)
+		BW_LOG(app.log, BW_LOG_INFO, NULL, "stopped", BW_LOG_F_INT("status", status));
+	bw_log_free(app.log);
+	bw_settings_free(&app.settings);
+	return status;
+config_error:
+	fail(NULL, "config.refused", err.key, err.message);
+	status = 2;
+out_settings:
+	bw_settings_free(&app.settings);
+	return r >= 0 ? r : status;
+}
