@@ -38,17 +38,17 @@ struct bw_settings {
 	char key_file[1024];  /* tls.key_file: default <data_dir>/tls/key.pem (0600) */
 
 	/* [limits] */
-	unsigned max_url_length;       /* limits.max_url_length: 4096 */
-	unsigned max_header_count;     /* limits.max_header_count: 64 */
-	unsigned max_header_bytes;     /* limits.max_header_bytes: 16384 (whole head) */
-	size_t max_body_json;          /* limits.max_body_json: 65536 */
-	unsigned header_timeout_ms;    /* limits.header_timeout: 10000 (absolute head deadline) */
-	unsigned idle_timeout_s;       /* limits.idle_timeout: 30 */
-	unsigned max_connections;      /* limits.max_connections: 512 */
-	unsigned per_ip_connections;   /* limits.per_ip_connections: 32 */
-	unsigned workers;              /* limits.workers: slow-work threads (1) */
-	unsigned worker_queue;         /* limits.worker_queue: 64 */
-	unsigned worker_queue_per_ip;  /* limits.worker_queue_per_ip: 4 */
+	unsigned max_url_length;      /* limits.max_url_length: 4096 */
+	unsigned max_header_count;    /* limits.max_header_count: 64 */
+	unsigned max_header_bytes;    /* limits.max_header_bytes: 16384 (whole head) */
+	size_t max_body_json;         /* limits.max_body_json: 65536 */
+	unsigned header_timeout_ms;   /* limits.header_timeout: 10000 (absolute head deadline) */
+	unsigned idle_timeout_s;      /* limits.idle_timeout: 30 */
+	unsigned max_connections;     /* limits.max_connections: 512 */
+	unsigned per_ip_connections;  /* limits.per_ip_connections: 32 */
+	unsigned workers;             /* limits.workers: slow-work threads (1) */
+	unsigned worker_queue;        /* limits.worker_queue: 64 */
+	unsigned worker_queue_per_ip; /* limits.worker_queue_per_ip: 4 */
 
 	/* [ratelimit] */
 	unsigned rl_ip_rate;   /* ratelimit.ip_rate: requests per ratelimit.ip_period (600) */
@@ -99,8 +99,8 @@ BW_MUST_CHECK enum bw_err bw_settings_load(struct bw_settings *s, const char *pa
  * bw_settings_set - set one key from text (used for command-line flags, e.g.
  * "server.listen"), with the same checks as the file.
  */
-BW_MUST_CHECK enum bw_err bw_settings_set(struct bw_settings *s, const char *key,
-                                          const char *value, struct bw_settings_error *err);
+BW_MUST_CHECK enum bw_err bw_settings_set(struct bw_settings *s, const char *key, const char *value,
+                                          struct bw_settings_error *err);
 
 /**
  * bw_settings_finish - derive the defaults that depend on other keys
@@ -110,7 +110,23 @@ BW_MUST_CHECK enum bw_err bw_settings_set(struct bw_settings *s, const char *key
  */
 BW_MUST_CHECK enum bw_err bw_settings_finish(struct bw_settings *s, struct bw_settings_error *err);
 
-/** bw_settings_free - release the lists. */
+/** bw_settings_free - release the lists and wipe keys.master. */
 void bw_settings_free(struct bw_settings *s);
+
+/* What bw_settings_warnings reports: relaxations development mode allowed. */
+#define BW_SETTINGS_WARN_DEVELOPMENT    0x1u /* mode = development */
+#define BW_SETTINGS_WARN_LITERAL_SECRET 0x2u /* keys.master holds the secret itself */
+#define BW_SETTINGS_WARN_PLAIN_HTTP     0x4u /* http:// on a non-loopback address, no proxy */
+
+/**
+ * bw_settings_warnings - the BW_SETTINGS_WARN_* bits of s (after a
+ * successful bw_settings_finish), for the loud start-up warning.
+ */
+unsigned bw_settings_warnings(const struct bw_settings *s);
+
+struct bw_config_schema;
+
+/** bw_settings_schema - every key with its type and doc line (static). */
+const struct bw_config_schema *bw_settings_schema(void);
 
 #endif
