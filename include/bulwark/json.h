@@ -143,8 +143,9 @@ BW_MUST_CHECK enum bw_err bw_json_get_item(const json_t *obj, const struct bw_js
  * bw_json_dump - append json as compact JSON that is safe to embed in HTML.
  *
  * Output is ASCII only (every non-ASCII character as \uXXXX, so U+2028 and
- * U+2029 too), and '<', '>' and '&' are written as \u003c, \u003e, \u0026
- * (jansson does not escape them), so "</script>" or "<!--" never appears.
+ * U+2029 too), and '<', '>', '&' and DEL are written as \u003c, \u003e,
+ * \u0026 and \u007f (jansson does not escape them), so "</script>" or "<!--"
+ * never appears and the output holds no control byte.
  * Member order is kept. Borrows json; on failure nothing is appended to b:
  * BW_ERR_LIMIT past b's cap, BW_ERR_NOMEM, BW_ERR_INVALID when jansson cannot
  * encode the value (a NaN or infinite real).

@@ -380,7 +380,7 @@ struct dump_ctx {
 
 /*
  * jansson hands over the output in pieces. With JSON_ENSURE_ASCII the only
- * places '<', '>' and '&' can occur are inside strings, where \u003c and
+ * places '<', '>', '&' and DEL can occur are inside strings, where \u003c and
  * friends mean the same character, so a byte-wise rewrite is exact.
  */
 static int dump_piece(const char *p, size_t len, void *data)
@@ -400,6 +400,9 @@ static int dump_piece(const char *p, size_t len, void *data)
 			break;
 		case '&':
 			esc = "\\u0026";
+			break;
+		case 0x7F: /* DEL: jansson writes it raw; keep the output free of controls */
+			esc = "\\u007f";
 			break;
 		default:
 			run++;

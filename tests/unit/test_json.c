@@ -498,6 +498,9 @@ static void dump_is_compact_ascii_and_html_safe(void **state)
 	dump_expect("{\"a\":\"q\\\"b\\\\\\n\\u0001\"}", "{\"a\":\"q\\\"b\\\\\\n\\u0001\"}");
 	dump_expect("[1.5,-0.25,1e300]", "[1.5,-0.25,1.0000000000000001e300]");
 	dump_expect("\"<\"", "\"\\u003c\"");
+	dump_expect("\"a\x7f"
+	            "b\"",
+	            "\"a\\u007fb\""); /* DEL, which jansson leaves raw */
 }
 
 static void dump_respects_the_cap(void **state)
