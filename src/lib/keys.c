@@ -131,6 +131,7 @@ enum bw_err bw_key_ref_parse(struct bw_str ref, enum bw_key_ref_kind *kind, stru
 
 enum bw_err bw_master_key_decode(struct bw_str text, struct bw_secret **out)
 {
+	char again[BW_MASTER_KEY_TEXT_LEN + 1];
 	uint8_t raw[BW_MASTER_KEY_BYTES];
 	enum bw_err rc = BW_ERR_INVALID;
 	const char *end = NULL;
@@ -141,15 +142,30 @@ enum bw_err bw_master_key_decode(struct bw_str text, struct bw_secret **out)
 	*out = NULL;
 	if (text.len != BW_MASTER_KEY_TEXT_LEN)
 		return BW_ERR_INVALID;
-	/* libsodium rejects padding, foreign characters and non-zero spare bits */
+	/*
+	 * Check the alphabet ourselves: libsodium 1.0.18 maps some bytes >= 0x80
+	 * to valid digits (found by fuzz_keyfmt). It still rejects padding and
+	 * non-zero spare bits, and the re-encoding below must give the input back.
+	 */
+	for (size_t i = 0; i < text.len; i++) {
+		char c = text.p[i];
+
+		if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_')
+			return BW_ERR_INVALID;
+	}
 	if (sodium_base642bin(raw, sizeof(raw), text.p, text.len, NULL, &n, &end,
 	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
 		goto out;
 	if (n != sizeof(raw) || end != text.p + text.len)
 		goto out;
+	sodium_bin2base64(again, sizeof(again), raw, sizeof(raw),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (!bw_ct_eq(again, BW_MASTER_KEY_TEXT_LEN, text.p, text.len))
+		goto out;
 	rc = bw_secret_new(raw, sizeof(raw), out);
 out:
 	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(again, sizeof(again));
 	return rc;
 }
 

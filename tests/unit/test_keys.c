@@ -194,6 +194,13 @@ static void decode_is_strict(void **state)
 		assert_int_equal(bw_master_key_decode(bw_str_c(refused[i]), &s), BW_ERR_INVALID);
 		assert_null(s);
 	}
+	/* bytes >= 0x80 that libsodium 1.0.18 alone would decode (found by fuzzing) */
+	assert_int_equal(
+	        bw_master_key_decode(bw_str_c("-__-_v7-_v7-_v7-_v7-_v7\377\377T\330\264\215"
+	                                      "\223\300-_v7-_v7-_v4"),
+	                             &s),
+	        BW_ERR_INVALID);
+	assert_null(s);
 	/* a NUL inside the text */
 	assert_int_equal(
 	        bw_master_key_decode(
