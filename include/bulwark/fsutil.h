@@ -79,8 +79,9 @@ BW_MUST_CHECK enum bw_err bw_fs_read_file(const char *path, unsigned flags, stru
 
 /**
  * bw_fs_exists - whether path exists, without following a final symlink (a
- * dangling symlink exists). Returns BW_OK and sets *exists, or BW_ERR_IO when
- * lstat fails for another reason than ENOENT (e.g. EACCES, ENOTDIR).
+ * dangling symlink exists). Returns BW_OK and sets *exists; BW_ERR_INVALID
+ * for an empty or over-long path; BW_ERR_IO when lstat fails for another
+ * reason than ENOENT (e.g. EACCES, ENOTDIR). path is borrowed.
  */
 BW_MUST_CHECK enum bw_err bw_fs_exists(const char *path, bool *exists);
 
