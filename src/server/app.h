@@ -25,6 +25,8 @@ struct bw_app {
 /** The routes of the server, in one table (routes/table.c). */
 extern const struct bw_route bw_app_routes[];
 extern const size_t bw_app_n_routes;
+extern const struct bw_rl_policy bw_app_rate_classes[];
+extern const size_t bw_app_n_rate_classes;
 
 /* routes/ops.c */
 enum bw_err bw_route_healthz(struct bw_req *req, struct bw_resp *resp);

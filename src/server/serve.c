@@ -132,6 +132,27 @@ static enum bw_err read_pem(const char *path, bool secret, char **out)
 	return rc;
 }
 
+/* First start: the directory of a certificate or key file that does not exist yet
+ * is made private (0700); an existing directory is left as it is. */
+static enum bw_err ensure_parent_dir(const char *path)
+{
+	char dir[1024];
+	const char *slash = strrchr(path, '/');
+	bool exists, created;
+	size_t n;
+
+	if (slash == NULL || slash == path)
+		return BW_OK;
+	n = (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return BW_ERR_LIMIT;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (bw_fs_exists(dir, &exists) != BW_OK)
+		return BW_ERR_IO;
+	return exists ? BW_OK : bw_fs_mkdir_private(dir, &created);
+}
+
 static void fill_http_config(const struct bw_settings *s, const struct bw_listen *l,
                              struct bw_http_config *hc)
 {
@@ -254,7 +275,11 @@ int bw_cmd_serve(int argc, char **argv)
 	if (listen.tls) {
 		char fp[BW_TLS_FINGERPRINT_SIZE];
 
-		rc = bw_tls_ensure(app.settings.cert_file, app.settings.key_file, &created);
+		rc = ensure_parent_dir(app.settings.cert_file);
+		if (rc == BW_OK)
+			rc = ensure_parent_dir(app.settings.key_file);
+		if (rc == BW_OK)
+			rc = bw_tls_ensure(app.settings.cert_file, app.settings.key_file, &created);
 		if (rc == BW_OK)
 			rc = read_pem(app.settings.cert_file, false, &cert_pem);
 		if (rc == BW_OK)
@@ -283,6 +308,8 @@ int bw_cmd_serve(int argc, char **argv)
 	hc.tls_cert_pem = cert_pem;
 	hc.tls_key_pem = key_pem;
 	hc.tls_priorities = BW_TLS_PRIORITIES;
+	hc.rate_classes = bw_app_rate_classes;
+	hc.n_rate_classes = bw_app_n_rate_classes;
 	hc.log = app.log;
 	hc.app = &app;
 	rc = bw_http_new(&hc, bw_app_routes, bw_app_n_routes, &app.http);

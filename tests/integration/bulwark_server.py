@@ -52,7 +52,7 @@ class Server:
         self._ready = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        if not self._ready.wait(60):
+        if not self._ready.wait(60) or self.proc.poll() is not None:
             self.stop()
             raise RuntimeError("server did not become ready: " + "\n".join(self.raw_lines[-20:]))
         self.cert = os.path.join(self.data_dir, "tls", "cert.pem")
@@ -130,6 +130,8 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self._reader.join(5)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
         return self.proc.returncode
 

@@ -6,7 +6,7 @@ from bulwark_server import Server
 @pytest.fixture(scope="session")
 def server():
     """One production-mode TLS server shared by the read-only tests."""
-    s = Server(config="[ratelimit]\nip_rate = 100000\nip_burst = 100000\nip_period = 1\n")
+    s = Server(config="[ratelimit]\nip_rate = 100000\nip_burst = 100000\nip_period = 1s\n")
     yield s
     assert s.stop() == 0, "server did not exit cleanly on SIGTERM"
     # a sanitizer report or a crash would show in the log

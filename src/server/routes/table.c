@@ -22,7 +22,26 @@ const struct bw_route bw_app_routes[] = {
          .cors = BW_ROUTE_CORS_NONE,
          .access = BW_ACCESS_LOOPBACK,
          .no_store = true},
+        {.path = "/",
+         .methods = BW_GET,
+         .handler = bw_route_home,
+         .html = true,
+         .cors = BW_ROUTE_CORS_NONE},
+        {.path = "/v1/csp-reports",
+         .methods = BW_POST,
+         .handler = bw_route_csp_report,
+         .body = BW_BODY_CSP_REPORT,
+         .body_max = 16384,
+         .rate_class = "csp-report",
+         .cors = BW_ROUTE_CORS_NONE},
         {.path = "/v1/ping", .methods = BW_GET, .handler = bw_route_ping, .no_store = true},
 };
+
+/* Rate classes named by routes: per client address, on top of the IP limit. */
+const struct bw_rl_policy bw_app_rate_classes[] = {
+        /* browsers send a report per violation: enough for a page, not a flood */
+        {.name = "csp-report", .limit = 60, .period_s = 60, .burst = 20},
+};
+const size_t bw_app_n_rate_classes = sizeof(bw_app_rate_classes) / sizeof(bw_app_rate_classes[0]);
 
 const size_t bw_app_n_routes = sizeof(bw_app_routes) / sizeof(bw_app_routes[0]);
