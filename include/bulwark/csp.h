@@ -10,8 +10,9 @@
  * Both refuse, rather than repair:
  *   - malformed input (BW_ERR_INVALID): a byte outside printable ASCII (CR,
  *     LF, NUL …), a comma (a second policy), an unknown or repeated
- *     directive, a value that is not one token of the directive's grammar,
- *     'none' next to another source, an empty source list;
+ *     directive (or, when parsing, a repeated value), a value that is not
+ *     one token of the directive's grammar, 'none' next to another source,
+ *     an empty source list;
  *   - weak policies (BW_ERR_DENIED): 'unsafe-inline', 'unsafe-eval',
  *     'unsafe-hashes', 'wasm-unsafe-eval' and every other 'unsafe-…'
  *     keyword, any wildcard ("*", "*.example.com", ":*"), scheme-only sources

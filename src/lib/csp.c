@@ -34,6 +34,9 @@ enum feat {
 	F_DATA = 1u << 4,
 };
 
+/* Internal flag: add_value is called by the parser (a repeated value is an error). */
+#define PARSING (1u << 31)
+
 #define F_SCRIPT (F_NONCE | F_HASH | F_STRICT_DYNAMIC | F_REPORT_SAMPLE)
 #define F_STYLE  (F_NONCE | F_HASH | F_REPORT_SAMPLE)
 
@@ -456,7 +459,7 @@ static enum bw_err add_value(struct dir *d, struct bw_str s, unsigned flags)
 	if (rc != BW_OK)
 		return rc;
 	if (dir_has_value(d, s))
-		return BW_OK;
+		return (flags & PARSING) ? BW_ERR_INVALID : BW_OK;
 	if (d->n > 0 && (bw_str_eq_c(s, "'none'") || dir_has_value(d, BW_STR("'none'"))))
 		return BW_ERR_INVALID; /* 'none' stands alone */
 	if ((d->info->kind == K_REPORT_TO || d->info->kind == K_RTT) && d->n > 0)
@@ -641,7 +644,7 @@ static enum bw_err parse_directive(struct bw_csp *csp, struct bw_str t, unsigned
 		j = i;
 		while (j < t.len && !is_ws(t.p[j]))
 			j++;
-		rc = add_value(d, (struct bw_str){t.p + i, j - i}, flags);
+		rc = add_value(d, (struct bw_str){t.p + i, j - i}, flags | PARSING);
 		if (rc != BW_OK)
 			return rc;
 		i = j;
