@@ -41,7 +41,7 @@ enum bw_err bw_route_metrics(struct bw_req *req, struct bw_resp *resp)
 	                   "# TYPE bulwark_responses_total counter\n",
 	                   (unsigned long long)st.requests);
 	for (unsigned cls = 1; cls <= 5 && rc == BW_OK; cls++)
-		rc = bw_buf_printf(&b, "bulwark_responses_total{class=\"%ux\"} %llu\n", cls,
+		rc = bw_buf_printf(&b, "bulwark_responses_total{class=\"%uxx\"} %llu\n", cls,
 		                   (unsigned long long)st.responses_by_class[cls]);
 	if (rc == BW_OK)
 		rc = bw_buf_printf(
