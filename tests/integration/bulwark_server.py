@@ -122,6 +122,8 @@ class Server:
         return True
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
+        if hasattr(self, "session"):
+            self.session.close()
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
