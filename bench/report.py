@@ -3,7 +3,7 @@
 connection, and turns the raw wrk output into the report.
 
     report.py loadavg
-    report.py check --proto tls|plain --name NAME HDR1 BODY1 HDR2 BODY2
+    report.py check --proto tls|plain --name NAME --permissions-policy V HDR1 BODY1 HDR2 BODY2
     report.py idlemem --port PORT --conns N --pid PID
     report.py render --raw DIR --out DIR --bulwark BIN --threads T --conns C
                      --duration S --reps R --idle N
@@ -12,6 +12,7 @@ Only the standard library; run with Debian's /usr/bin/python3.
 """
 
 import argparse
+import concurrent.futures
 import datetime
 import json
 import os
@@ -35,7 +36,6 @@ EXACT = {
     "referrer-policy": "same-origin",
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
-    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
     "cache-control": "no-store",
 }
 HSTS = "max-age=63072000; includeSubDomains"
@@ -43,6 +43,7 @@ CSP = ["default-src 'none'", "frame-ancestors 'none'"]
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
 SINGLE = list(EXACT) + [
     "content-security-policy",
+    "permissions-policy",
     "strict-transport-security",
     "x-request-id",
     "content-type",
@@ -69,7 +70,12 @@ def parse_head(raw):
     return int(m.group(1)), headers
 
 
-def check_one(proto, head, body):
+# At least these features are denied; the exact list is bulwark's, and the peers
+# are configured with the value bulwark sent (report.py check --permissions-policy).
+PERMISSIONS_MIN = ["camera", "microphone", "geolocation", "payment", "usb"]
+
+
+def check_one(proto, head, body, permissions):
     """Return the list of problems with one response (empty: it is right)."""
     problems = []
     status, h = parse_head(head)
@@ -91,6 +97,9 @@ def check_one(proto, head, body):
     for name, want in EXACT.items():
         if one(name) != want:
             problems.append("%s: %r, want %r" % (name, one(name), want))
+    pp = one("permissions-policy")
+    if pp != permissions:
+        problems.append("Permissions-Policy: %r, want %r" % (pp, permissions))
     # helmet writes the directives without a space after ';' — the same policy
     csp = one("content-security-policy")
     if csp is None or [d.strip() for d in csp.split(";") if d.strip()] != CSP:
@@ -116,11 +125,15 @@ def cmd_check(a):
     ids = []
     for head, body in zip(heads, bodies):
         try:
-            p, rid = check_one(a.proto, head, body)
+            p, rid = check_one(a.proto, head, body, a.permissions_policy)
         except ValueError as e:
             p, rid = [str(e)], None
         problems += p
         ids.append(rid)
+    denied = [d.strip() for d in a.permissions_policy.split(",")]
+    for feature in PERMISSIONS_MIN:
+        if feature + "=()" not in denied:
+            problems.append("Permissions-Policy does not deny %s" % feature)
     if ids[0] is not None and ids[0] == ids[1]:
         problems.append("two requests got the same X-Request-Id %r" % ids[0])
     if problems:
@@ -195,15 +208,33 @@ def cmd_idlemem(a):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    # warm-up: lazily built state (session caches, code paths) is not per connection
-    for t in [open_idle(a.port, ctx) for _ in range(16)]:
+    # Warm-up: lazily built state (session caches, code paths) is not per connection.
+    # These 16 are opened one after another, which also times a new connection: TCP
+    # and TLS handshake, one request, its answer.
+    setup_ms = []
+    for _ in range(16):
+        t0 = time.monotonic()
+        t = open_idle(a.port, ctx)
+        setup_ms.append((time.monotonic() - t0) * 1e3)
         t.close()
     time.sleep(1.0)
     before = rss_kib(a.pid)
     conns = []
     try:
-        for _ in range(a.conns):
-            conns.append(open_idle(a.port, ctx))
+        # Opened 16 at a time, so that all are up within a second or two: a server may
+        # rightly close a keep-alive connection that stays idle for long (bulwark: the
+        # request-head deadline), and this measures memory, not that timeout.
+        t0 = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+            futures = [pool.submit(open_idle, a.port, ctx) for _ in range(a.conns)]
+            for f in futures:
+                try:
+                    conns.append(f.result())
+                except OSError as e:
+                    print("bench: connection failed: %s" % e, file=sys.stderr)
+        open_s = time.monotonic() - t0
+        if len(conns) != a.conns:
+            return 1
         time.sleep(1.0)
         after = rss_kib(a.pid)
         # every connection must still be open: a server that dropped them saved nothing
@@ -229,6 +260,8 @@ def cmd_idlemem(a):
             "rss_after_kib": after,
             "bytes_per_conn": (after - before) * 1024 / a.conns,
             "processes": len(tree_pids(a.pid)),
+            "new_conn_ms_median": statistics.median(setup_ms),
+            "open_all_s": open_s,
         },
         sys.stdout,
     )
@@ -322,8 +355,9 @@ def machine(bulwark, here):
         "libmicrohttpd": dpkg_version("libmicrohttpd12"),
         "gnutls": dpkg_version("libgnutls30"),
         "nginx": first_line(run(["nginx", "-v"])).replace("nginx version: ", ""),
-        "openssl (nginx, node's own, wrk)": first_line(run(["openssl", "version"])),
+        "openssl (nginx, wrk)": first_line(run(["openssl", "version"])),
         "node": first_line(run(["node", "--version"])),
+        "node's own openssl": first_line(run(["node", "-p", "process.versions.openssl"])),
         "fastify": npm_version(here, "fastify"),
         "@fastify/helmet": npm_version(here, "@fastify/helmet"),
         "@fastify/rate-limit": npm_version(here, "@fastify/rate-limit"),
@@ -406,7 +440,7 @@ def cmd_render(a):
     L.append("")
     L.append(
         "`GET /v1/ping` → `{\"pong\":true}` with bulwark's full response headers, measured with "
-        "`wrk -t%d -c%d -d%ds --latency` on loopback, %d runs per server interleaved "
+        "`wrk -t%d -c%d -d%ds --latency` on loopback, %d run(s) per server interleaved "
         "(A B C D A B C D …) after a warm-up; median, range in brackets. All servers and wrk share "
         "the same %s CPUs. Run at %s UTC; took %s s." % (
             a.threads, a.conns, a.duration, a.reps, m["cpus (nproc)"], now.strftime("%H:%M"), seconds))
@@ -467,15 +501,18 @@ def cmd_render(a):
     L.append(
         "%d keep-alive TLS connections, each after one request, held open on a fresh server "
         "(16 connections opened and closed first); the server's RSS (VmRSS summed over all its "
-        "processes) after minus before, divided by %d." % (a.idle, a.idle))
+        "processes) after minus before, divided by %d. The last column is the median time of "
+        "those 16 warm-up connections, opened one at a time: TCP and TLS handshake, one request, "
+        "its answer (Python client)." % (a.idle, a.idle))
     L.append("")
-    L.append("| server | processes | RSS before | RSS with %d idle | per connection |" % a.idle)
-    L.append("|---|---:|---:|---:|---:|")
+    L.append("| server | processes | RSS before | RSS with %d idle | per connection | new connection + first request |" % a.idle)
+    L.append("|---|---:|---:|---:|---:|---:|")
     for t, label in TARGETS:
         x = mem[t]
         L.append(
-            "| %s | %d | %.1f MiB | %.1f MiB | %.1f KiB |"
-            % (label, x["processes"], x["rss_before_kib"] / 1024, x["rss_after_kib"] / 1024, x["bytes_per_conn"] / 1024)
+            "| %s | %d | %.1f MiB | %.1f MiB | %.1f KiB | %.1f ms |"
+            % (label, x["processes"], x["rss_before_kib"] / 1024, x["rss_after_kib"] / 1024,
+               x["bytes_per_conn"] / 1024, x["new_conn_ms_median"])
         )
     L.append("")
 
@@ -558,6 +595,7 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("--proto", choices=["tls", "plain"], required=True)
     c.add_argument("--name", required=True)
+    c.add_argument("--permissions-policy", required=True, help="the value every server must send")
     c.add_argument("hdr1")
     c.add_argument("body1")
     c.add_argument("hdr2")

@@ -115,7 +115,7 @@ start_bulwark() {
 		[ratelimit]
 		ip_rate = $rl_rate
 		ip_burst = $rl_rate
-		ip_period = $rl_period
+		ip_period = ${rl_period}s
 	EOF
 	"$bin" serve --dev --data-dir "$d/data" --listen "$(scheme "$proto")://127.0.0.1:$port" \
 		--config "$d/bench.ini" >"$d/stdout.log" 2>"$d/stderr.log" &
@@ -136,6 +136,7 @@ start_nginx() {
 		-e "s|@DIR@|$d|g" -e "s|@PORT@|$port|g" -e "s|@CERT@|$cert|g" -e "s|@KEY@|$key|g" \
 		-e "s|@RL_RATE@|$((rl_rate / rl_period))|g" -e "s|@RL_BURST@|$rl_rate|g" \
 		-e "s|@RL_POLICY@|$rl_policy|g" -e "s|@RL_STATE@|$rl_state|g" \
+		-e "s|@PERMISSIONS_POLICY@|$perm_policy|g" \
 		bench/nginx.conf.in >"$d/nginx.conf"
 	grep -q '@[A-Z_]*@' "$d/nginx.conf" && die "nginx.conf.in has an unfilled field"
 	nginx -t -q -p "$d" -c "$d/nginx.conf" -e "$d/error.log" || die "nginx rejected its config"
@@ -154,6 +155,7 @@ start_fastify() {
 	local tlsenv=()
 	[ "$proto" = tls ] && tlsenv=(TLS_CERT="$cert" TLS_KEY="$key")
 	env PORT="$port" WORKERS="$workers" RL_MAX="$rl_rate" RL_WINDOW_MS=$((rl_period * 1000)) \
+		PERMISSIONS_POLICY="$perm_policy" \
 		"${tlsenv[@]}" NODE_ENV=production node bench/fastify/server.js >"$d/stdout.log" 2>&1 &
 	pid_of[$name-$proto]=$!
 	pids+=("$!")
@@ -172,14 +174,17 @@ key=$W/bulwark-tls/data/tls/key.pem
 if [ ! -s "$cert" ] || [ ! -s "$key" ]; then die "bulwark did not write its certificate to data/tls/"; fi
 start_bulwark plain
 
-# The RateLimit headers bulwark sends, copied into nginx's config (checked to be plain
-# header text first, as it is spliced into a config file).
+# The Permissions-Policy and RateLimit headers bulwark sends, copied into the peers'
+# configs (checked to be plain header text first, as they are spliced into a config file).
+# The response checks below hold bulwark to the fixed values of every other header.
 curl -sk --http1.1 -D "$raw/bulwark-probe.hdr" -o /dev/null "${url[bulwark-tls]}" || die "bulwark does not answer"
-rl_header() { tr -d '\r' <"$raw/bulwark-probe.hdr" | sed -n "s/^$1:[[:space:]]*//Ip" | head -n1; }
-rl_policy=$(rl_header RateLimit-Policy)
-rl_state=$(rl_header RateLimit)
-for v in "$rl_policy" "$rl_state"; do
-	[[ $v =~ ^[][A-Za-z0-9\ \"\;=,.:_/+-]{1,200}$ ]] || die "bulwark sent no usable RateLimit-Policy/RateLimit header"
+hdr_value() { tr -d '\r' <"$raw/bulwark-probe.hdr" | sed -n "s/^$1:[[:space:]]*//Ip" | head -n1; }
+rl_policy=$(hdr_value RateLimit-Policy)
+rl_state=$(hdr_value RateLimit)
+perm_policy=$(hdr_value Permissions-Policy)
+for v in "$rl_policy" "$rl_state" "$perm_policy"; do
+	[[ $v =~ ^[][A-Za-z0-9\ \"\;=,.:_/+*()-]{1,1000}$ ]] \
+		|| die "bulwark sent no usable Permissions-Policy, RateLimit-Policy or RateLimit header"
 done
 
 for proto in "${protos[@]}"; do
@@ -197,7 +202,8 @@ for proto in "${protos[@]}"; do
 			curl -sk --http1.1 --max-time 5 -D "$raw/check/$k.$i.hdr" -o "$raw/check/$k.$i.body" "${url[$k]}" \
 				|| die "$k: request failed"
 		done
-		"$PY" "$REPORT" check --proto "$proto" --name "$k" "$raw/check/$k".{1,2}.{hdr,body} \
+		"$PY" "$REPORT" check --proto "$proto" --name "$k" --permissions-policy "$perm_policy" \
+			"$raw/check/$k".{1,2}.{hdr,body} \
 			|| die "$k does not answer like bulwark's /v1/ping; not measuring it"
 		if [ "$proto" = tls ]; then
 			hp=${url[$k]#https://}

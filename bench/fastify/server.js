@@ -13,6 +13,7 @@
 //   WORKERS   number of processes: 1 = this process serves; N > 1 = node:cluster
 //             primary forking N workers that share the listening socket
 //   RL_MAX, RL_WINDOW_MS  rate limit (requests per window per client address)
+//   PERMISSIONS_POLICY    the Permissions-Policy value (run.sh passes bulwark's)
 // Prints one line "ready" on stdout once every worker listens.
 
 const cluster = require('node:cluster')
@@ -33,6 +34,8 @@ const port = envInt('PORT')
 const workers = envInt('WORKERS', 1)
 const rlMax = envInt('RL_MAX', 100000000)
 const rlWindowMs = envInt('RL_WINDOW_MS', 1000)
+const permissionsPolicy = process.env.PERMISSIONS_POLICY ||
+  'camera=(), microphone=(), geolocation=(), payment=(), usb=()'
 const certFile = process.env.TLS_CERT || ''
 const keyFile = process.env.TLS_KEY || ''
 const tls = certFile !== '' && keyFile !== ''
@@ -100,9 +103,9 @@ function serve (onListening) {
       reply.header('RateLimit-Policy', policy)
       reply.header('RateLimit', `"ip";r=${remaining};t=${reset}`)
     }
-    reply.header('Permissions-Policy',
-      'camera=(), microphone=(), geolocation=(), payment=(), usb=()')
+    reply.header('Permissions-Policy', permissionsPolicy)
     reply.header('Cache-Control', 'no-store')
+    reply.header('Vary', 'Origin')
     reply.header('X-Request-Id', request.id)
     done(null, payload)
   })
