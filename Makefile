@@ -2,6 +2,7 @@
 # Everything else here is what those two are made of.
 
 SHELL := /bin/bash
+MAKEFLAGS += --no-print-directory
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz

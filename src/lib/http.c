@@ -32,6 +32,7 @@
 
 #include "bulwark/log.h"
 #include "http_controls.h"
+#include "http_parse.h"
 
 static uint64_t now_ns(void)
 {
@@ -270,67 +271,6 @@ static bool parse_method(const char *m, enum bw_method *out)
 }
 
 /*
- * Host (or an absolute-form authority) against the allowlist. Names compare
- * case-insensitively. An entry with a port ("example.com:8443") needs that
- * port; an entry without one accepts no port or the port we listen on.
- */
-static bool split_authority(struct bw_str a, struct bw_str *host, struct bw_str *port)
-{
-	size_t colon = a.len;
-
-	*port = (struct bw_str){"", 0};
-	if (a.len > 0 && a.p[0] == '[') {
-		size_t close = 1;
-
-		while (close < a.len && a.p[close] != ']')
-			close++;
-		if (close == a.len)
-			return false;
-		*host = (struct bw_str){a.p, close + 1};
-		if (close + 1 == a.len)
-			return true;
-		if (a.p[close + 1] != ':')
-			return false;
-		*port = (struct bw_str){a.p + close + 2, a.len - close - 2};
-		return port->len > 0;
-	}
-	for (size_t i = 0; i < a.len; i++)
-		if (a.p[i] == ':') {
-			colon = i;
-			break;
-		}
-	*host = (struct bw_str){a.p, colon};
-	if (colon < a.len) {
-		*port = (struct bw_str){a.p + colon + 1, a.len - colon - 1};
-		if (port->len == 0)
-			return false;
-	}
-	return host->len > 0;
-}
-
-static bool host_allowed(const struct bw_http *h, struct bw_str authority)
-{
-	struct bw_str host, port;
-	uint64_t portnum = 0;
-
-	if (h->cfg.allowed_hosts == NULL || !split_authority(authority, &host, &port))
-		return false;
-	if (port.len > 0 && bw_parse_u64(port, 1, 65535, &portnum) != BW_OK)
-		return false;
-	for (size_t i = 0; h->cfg.allowed_hosts[i] != NULL; i++) {
-		struct bw_str eh, ep;
-
-		if (!split_authority(bw_str_c(h->cfg.allowed_hosts[i]), &eh, &ep))
-			continue;
-		if (!bw_str_caseeq(host, eh))
-			continue;
-		if (ep.len > 0 ? bw_str_eq(ep, port) : (port.len == 0 || portnum == h->port))
-			return true;
-	}
-	return false;
-}
-
-/*
  * An absolute-form target ("https://host/path") is accepted only when its
  * authority is allowlisted and equals the Host header; *path gets the
  * origin-form part.
@@ -353,47 +293,23 @@ static bool absolute_form(const struct bw_http *h, struct bw_str raw, const char
 	auth = (struct bw_str){raw.p + skip, end - skip};
 	if (end == raw.len || raw.p[end] != '/')
 		return false;
-	if (!host_allowed(h, auth) || !bw_str_caseeq_c(auth, host_hdr))
+	if (!bw_http_host_allowed(h->cfg.allowed_hosts, h->port, auth) ||
+	    !bw_str_caseeq_c(auth, host_hdr))
 		return false;
 	*path = (struct bw_str){raw.p + end, raw.len - end};
 	return true;
-}
-
-/* Media type of a Content-Type value, parameters dropped; only charset=utf-8 is allowed. */
-static bool content_type_is(const char *ct, const char *want)
-{
-	size_t n = strlen(want), i;
-
-	if (ct == NULL || strncasecmp(ct, want, n) != 0)
-		return false;
-	i = n;
-	while (ct[i] == ' ' || ct[i] == '\t')
-		i++;
-	if (ct[i] == '\0')
-		return true;
-	if (ct[i] != ';')
-		return false;
-	i++;
-	while (ct[i] == ' ' || ct[i] == '\t')
-		i++;
-	if (strncasecmp(ct + i, "charset=", 8) != 0)
-		return false;
-	i += 8;
-	if (strcasecmp(ct + i, "utf-8") == 0 || strcasecmp(ct + i, "\"utf-8\"") == 0)
-		return true;
-	return false;
 }
 
 static bool body_type_ok(enum bw_body_kind kind, const char *ct)
 {
 	switch (kind) {
 	case BW_BODY_JSON:
-		return content_type_is(ct, "application/json");
+		return bw_http_media_type_is(ct, "application/json");
 	case BW_BODY_FORM:
-		return content_type_is(ct, "application/x-www-form-urlencoded");
+		return bw_http_media_type_is(ct, "application/x-www-form-urlencoded");
 	case BW_BODY_CSP_REPORT:
-		return content_type_is(ct, "application/csp-report") ||
-		       content_type_is(ct, "application/reports+json");
+		return bw_http_media_type_is(ct, "application/csp-report") ||
+		       bw_http_media_type_is(ct, "application/reports+json");
 	case BW_BODY_NONE:
 	default:
 		return false;
@@ -619,7 +535,7 @@ static enum MHD_Result first_call(struct bw_req *req, const char *method)
 		              "The request target is too long.", NULL);
 
 	host = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Host");
-	if (host == NULL || !host_allowed(h, bw_str_c(host))) {
+	if (host == NULL || !bw_http_host_allowed(h->cfg.allowed_hosts, h->port, bw_str_c(host))) {
 		atomic_fetch_add(&h->stats.refused_host, 1);
 		return refuse(req, 400, "invalid-host", "Invalid host",
 		              "The Host header names no site served here.", NULL);

@@ -75,12 +75,13 @@ static void caps_and_fairness(void **state)
 	bw_workpool_free(p); /* drains the queue */
 	assert_int_equal(n_order, 7);
 	assert_int_equal(order[0], -1);
-	/* round-robin: 10, 20, 30, 11, 21, 12 */
-	assert_int_equal(order[1], 10);
-	assert_int_equal(order[2], 20);
-	assert_int_equal(order[3], 30);
-	assert_int_equal(order[4], 11);
-	assert_int_equal(order[5], 21);
+	/* round-robin: one job of each client per round, in queue order per client:
+	 * {10, 20, 30}, then {11, 21}, then 12 — client 1's flood waits its turn */
+	assert_int_equal(order[1] / 10 + order[2] / 10 + order[3] / 10, 6);
+	assert_true(order[1] % 10 == 0 && order[2] % 10 == 0 && order[3] % 10 == 0);
+	assert_true(order[1] != order[2] && order[2] != order[3] && order[1] != order[3]);
+	assert_int_equal(order[4] + order[5], 32);
+	assert_true(order[4] % 10 == 1 && order[5] % 10 == 1);
 	assert_int_equal(order[6], 12);
 }
 
