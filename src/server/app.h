@@ -33,6 +33,7 @@ enum bw_err bw_route_healthz(struct bw_req *req, struct bw_resp *resp);
 enum bw_err bw_route_readyz(struct bw_req *req, struct bw_resp *resp);
 enum bw_err bw_route_metrics(struct bw_req *req, struct bw_resp *resp);
 enum bw_err bw_route_ping(struct bw_req *req, struct bw_resp *resp);
+enum bw_err bw_route_openapi(struct bw_req *req, struct bw_resp *resp);
 
 /* routes/csp_report.c, routes/home.c */
 enum bw_err bw_route_csp_report(struct bw_req *req, struct bw_resp *resp);

@@ -74,3 +74,13 @@ enum bw_err bw_route_metrics(struct bw_req *req, struct bw_resp *resp)
 	bw_buf_free(&b);
 	return rc;
 }
+
+extern const unsigned char bw_openapi_doc[];
+extern const size_t bw_openapi_doc_len;
+
+enum bw_err bw_route_openapi(struct bw_req *req, struct bw_resp *resp)
+{
+	(void)req;
+	return bw_resp_json(resp, 200,
+	                    (struct bw_str){(const char *)bw_openapi_doc, bw_openapi_doc_len});
+}

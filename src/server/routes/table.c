@@ -34,6 +34,10 @@ const struct bw_route bw_app_routes[] = {
          .body_max = 16384,
          .rate_class = "csp-report",
          .cors = BW_ROUTE_CORS_NONE},
+        {.path = "/openapi.json",
+         .methods = BW_GET,
+         .handler = bw_route_openapi,
+         .cors = BW_ROUTE_CORS_PUBLIC},
         {.path = "/v1/ping", .methods = BW_GET, .handler = bw_route_ping, .no_store = true},
 };
 
