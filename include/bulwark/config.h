@@ -130,9 +130,11 @@ BW_MUST_CHECK enum bw_err bw_config_parse(const struct bw_config_schema *schema,
 
 /**
  * bw_config_load_file - read the file at path (a regular file, at most
- * BW_CONFIG_FILE_MAX bytes, not writable by group or others) and
+ * BW_CONFIG_FILE_MAX bytes, not writable by group or others; a symlink to
+ * one is followed: this is not a secret) with bw_fs_read_file and
  * bw_config_parse it. BW_ERR_IO / BW_ERR_NOT_FOUND when it cannot be read,
- * BW_ERR_DENIED for a wrong file type or mode, else as bw_config_parse.
+ * BW_ERR_DENIED for a wrong file type or mode, BW_ERR_LIMIT when too large,
+ * else as bw_config_parse.
  */
 BW_MUST_CHECK enum bw_err bw_config_load_file(const struct bw_config_schema *schema,
                                               const char *path, void *target,
@@ -185,16 +187,26 @@ BW_MUST_CHECK enum bw_err bw_config_write(const struct bw_config_schema *schema,
 /** bw_config_free - free the LIST items of target and zero their counts. */
 void bw_config_free(const struct bw_config_schema *schema, void *target);
 
+/*
+ * Secret references are keys.h's: the syntax (bw_key_ref_parse) and the
+ * reading, with the file mode and owner rules (bw_key_ref_read), are defined
+ * and documented there once, for the master key and for these keys alike.
+ */
+
 /** What a secret reference refers to. */
 enum bw_config_secret_kind {
-	BW_CONFIG_SECRET_BAD = 0,    /**< empty, or a prefix with a malformed rest */
+	BW_CONFIG_SECRET_BAD = 0,    /**< empty, or a known scheme with a malformed rest */
 	BW_CONFIG_SECRET_FILE,       /**< file:PATH */
-	BW_CONFIG_SECRET_ENV,        /**< env:NAME ([A-Za-z_][A-Za-z0-9_]*) */
-	BW_CONFIG_SECRET_CREDENTIAL, /**< credential:NAME (systemd, a plain file name) */
-	BW_CONFIG_SECRET_LITERAL,    /**< anything else: the secret itself */
+	BW_CONFIG_SECRET_ENV,        /**< env:NAME */
+	BW_CONFIG_SECRET_CREDENTIAL, /**< credential:NAME */
+	BW_CONFIG_SECRET_LITERAL,    /**< no known scheme: the secret itself */
 };
 
-/** bw_config_secret_kind - classify ref (a NUL-terminated string, borrowed). */
+/**
+ * bw_config_secret_kind - classify ref (a NUL-terminated string, borrowed)
+ * by bw_key_ref_parse: BW_ERR_CONFIG from it is a literal, BW_ERR_INVALID
+ * malformed.
+ */
 enum bw_config_secret_kind bw_config_secret_kind(const char *ref);
 
 /** Flag for bw_config_secret_resolve_flags: accept a literal (development only). */
@@ -202,14 +214,13 @@ enum bw_config_secret_kind bw_config_secret_kind(const char *ref);
 
 /**
  * bw_config_secret_resolve - read the secret ref names into a new secret
- * (caller frees with bw_secret_free). file:PATH must be a regular file owned
- * by the running user or root with mode 0600 or 0400; credential:NAME is the
- * file NAME in $CREDENTIALS_DIRECTORY (owner as for file:, no bits for
- * others, no write for the group); env:NAME a non-empty variable. The bytes
- * are taken exactly (no newline stripped), 1..BW_CONFIG_SECRET_MAX of them.
- * A literal is refused. Errors: BW_ERR_DENIED (literal, owner, mode, file
- * type), BW_ERR_NOT_FOUND, BW_ERR_LIMIT, BW_ERR_INVALID (malformed or empty),
- * BW_ERR_IO, BW_ERR_NOMEM. Nothing is left in memory outside *out.
+ * (caller frees with bw_secret_free), with bw_key_ref_read (keys.h has the
+ * file, owner and mode rules): the bytes are taken exactly (no newline
+ * stripped), 1..BW_CONFIG_SECRET_MAX of them. A literal is refused.
+ * Errors: BW_ERR_DENIED (literal, owner, mode, file type, symlink),
+ * BW_ERR_NOT_FOUND, BW_ERR_CONFIG ($CREDENTIALS_DIRECTORY not absolute),
+ * BW_ERR_LIMIT, BW_ERR_INVALID (malformed or empty), BW_ERR_IO,
+ * BW_ERR_NOMEM. Nothing is left in memory outside *out.
  */
 BW_MUST_CHECK enum bw_err bw_config_secret_resolve(const char *ref, struct bw_secret **out);
 

@@ -22,8 +22,22 @@
 extern "C" {
 #endif
 
-/** bw_fs_read_file flag: the file holds a secret (mode within 0600, owner us or root). */
-#define BW_FS_SECRET 0x1u
+/*
+ * bw_fs_read_file flags. These are the one definition of what bulwark reads a
+ * secret from (keys.h and config.h refer here):
+ *   BW_FS_SECRET      mode exactly 0600 or 0400 (owner read, maybe owner
+ *                     write; no execute, set-id, sticky, group or other bit),
+ *                     owned by the effective uid or by root.
+ *   BW_FS_GROUP_READ  with BW_FS_SECRET: group read is allowed too (0640,
+ *                     0440). Only for systemd credentials, see keys.h.
+ *   BW_FS_NO_SHARED_WRITE  no write bit for group or others (configuration).
+ *   BW_FS_FOLLOW      follow a symlink in the last component. Never with
+ *                     BW_FS_SECRET (a programming error that aborts).
+ */
+#define BW_FS_SECRET          0x1u
+#define BW_FS_GROUP_READ      0x2u
+#define BW_FS_NO_SHARED_WRITE 0x4u
+#define BW_FS_FOLLOW          0x8u
 
 /** bw_fs_write_atomic flag: replace an existing file (default: BW_ERR_EXISTS). */
 #define BW_FS_REPLACE 0x1u
@@ -68,9 +82,9 @@ BW_MUST_CHECK enum bw_err bw_fs_write_atomic(const char *path, const void *data,
  * empty and initialised with bw_buf_init; its cap bounds the file size.
  *
  * The file must be a regular file reached without following a symlink in its
- * last component (else BW_ERR_DENIED; a FIFO or device is never read). With
- * BW_FS_SECRET it must also have no permission bits outside 0600 and be owned
- * by the effective uid or by root (else BW_ERR_DENIED). A file larger than
+ * last component unless BW_FS_FOLLOW is given (else BW_ERR_DENIED; a FIFO or
+ * device is never read, nor waited for), and pass the mode and owner checks
+ * its flags ask for (see above; else BW_ERR_DENIED). A file larger than
  * out's cap gives BW_ERR_LIMIT, a missing one BW_ERR_NOT_FOUND, other failures
  * BW_ERR_IO. On any error out is left empty (wiped). The caller frees out with
  * bw_buf_free (which wipes). path is borrowed.

@@ -9,16 +9,29 @@
  * purpose key means bumping its version; records store the version or the
  * short key id (bw_keys_id) so old data stays readable.
  *
- * Where the master key comes from is given by a reference, never by the
- * secret itself (a config file holds only the reference):
- *   file:PATH        PATH holds exactly 32 raw bytes; the file must be a
- *                    regular file (no symlink), mode within 0600, owned by
- *                    the effective uid or root.
- *   env:NAME         the environment variable NAME holds the 32 bytes as
- *                    43 characters of unpadded base64url (RFC 4648 §5),
- *                    e.g. `head -c32 /dev/urandom | basenc --base64url | tr -d =`.
- *   credential:NAME  a systemd credential: $CREDENTIALS_DIRECTORY/NAME holds
- *                    32 raw bytes, checked like file:.
+ * Secret references. Where a secret comes from is given by a reference,
+ * never by the secret itself (a config file holds only the reference). This
+ * is the one implementation of them: bw_key_ref_parse and bw_key_ref_read
+ * here, used by bw_master_key_load and by config.h's secret keys alike.
+ *   file:PATH        the file PATH: a regular file reached without a symlink
+ *                    in its last component, mode exactly 0600 or 0400, owned
+ *                    by the effective uid or root (BW_FS_SECRET, fsutil.h).
+ *   env:NAME         the environment variable NAME (secure_getenv).
+ *   credential:NAME  a systemd credential: the file NAME in
+ *                    $CREDENTIALS_DIRECTORY (set, absolute), checked like
+ *                    file: except that group read is allowed (0640, 0440):
+ *                    for a service with User=, systemd leaves the file owned
+ *                    by root and grants that user read access with a POSIX
+ *                    ACL, and the ACL mask shows in the group bits. Refusing
+ *                    it would refuse every such credential; the directory is
+ *                    systemd's own, private to the service, so this one bit
+ *                    opens nothing to another user. Others still get nothing
+ *                    and the group never gets write.
+ * A reference to nothing (an empty file or variable) is refused.
+ *
+ * The master key itself is, for file: and credential:, exactly 32 raw bytes;
+ * for env: 43 characters of unpadded base64url (RFC 4648 §5), e.g.
+ * `head -c32 /dev/urandom | basenc --base64url | tr -d =`.
  * bw_init() must have succeeded before any of these is called.
  */
 #ifndef BULWARK_KEYS_H
@@ -28,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bulwark/buf.h"
 #include "bulwark/err.h"
 #include "bulwark/secret.h"
 #include "bulwark/str.h"
@@ -90,6 +104,24 @@ BW_MUST_CHECK enum bw_err bw_key_ref_parse(struct bw_str ref, enum bw_key_ref_ki
                                            struct bw_str *arg);
 
 /**
+ * bw_key_ref_read - read the bytes ref names (see the top of this header)
+ * into out, which must be empty and initialised with bw_buf_init; its cap
+ * bounds them. The bytes are taken exactly (no newline stripped). *kind (may
+ * be NULL) gets the kind of ref on BW_OK.
+ *
+ * Errors: those of bw_key_ref_parse; BW_ERR_NOT_FOUND when the file, the
+ * variable or $CREDENTIALS_DIRECTORY (unset or empty) is missing;
+ * BW_ERR_CONFIG when $CREDENTIALS_DIRECTORY is not absolute; BW_ERR_DENIED
+ * when the file is a symlink, not regular, or fails the mode or owner rule;
+ * BW_ERR_LIMIT for more than out's cap; BW_ERR_INVALID for no bytes at all
+ * or a credential path longer than PATH_MAX; BW_ERR_IO, BW_ERR_NOMEM. On any
+ * error out is left empty (wiped). The caller frees out with bw_buf_free
+ * (which wipes). ref is borrowed.
+ */
+BW_MUST_CHECK enum bw_err bw_key_ref_read(struct bw_str ref, enum bw_key_ref_kind *kind,
+                                          struct bw_buf *out);
+
+/**
  * bw_master_key_decode - decode the text form (43 characters of unpadded,
  * canonical base64url) into a new secret. Anything else — padding, '+' or
  * '/', whitespace, a trailing newline, non-zero spare bits — is
@@ -102,12 +134,10 @@ BW_MUST_CHECK enum bw_err bw_master_key_decode(struct bw_str text, struct bw_sec
  * bw_master_key_load - load the master key named by ref (see the top of this
  * header) into a new secret; the caller frees it with bw_secret_free.
  *
- * Errors: those of bw_key_ref_parse; BW_ERR_NOT_FOUND when the file, the
- * variable or $CREDENTIALS_DIRECTORY is missing; BW_ERR_DENIED when the file
- * is a symlink, not regular, readable by others or owned by someone else;
- * BW_ERR_INVALID when the content is not exactly one key in its format;
- * BW_ERR_CONFIG when $CREDENTIALS_DIRECTORY is not absolute. The environment
- * is not changed: the caller may unset an env: variable once loaded.
+ * Errors: those of bw_key_ref_read, except that content which is not
+ * exactly one key in its format (too long included) is BW_ERR_INVALID. The
+ * environment is not changed: the caller may unset an env: variable once
+ * loaded.
  */
 BW_MUST_CHECK enum bw_err bw_master_key_load(const char *ref, struct bw_secret **out);
 

@@ -11,16 +11,14 @@
  */
 #include "bulwark/config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "bulwark/fsutil.h"
+#include "bulwark/keys.h"
 #include "bulwark/utf8.h"
 
 #define ENV_PREFIX     "BULWARK_"
@@ -394,48 +392,31 @@ static enum bw_err parse_duration(struct bw_str s, uint32_t unit_ms, uint64_t *o
 	return BW_ERR_INVALID;
 }
 
-static bool valid_env_ident(const char *p, size_t len)
-{
-	if (len == 0 || len > 255 || (p[0] >= '0' && p[0] <= '9'))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '_'))
-			return false;
-	}
-	return true;
-}
-
-static bool valid_credential_name(const char *p, size_t len)
-{
-	if (len == 0 || len > 255 || (len == 1 && p[0] == '.') ||
-	    (len == 2 && p[0] == '.' && p[1] == '.'))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-' || c == '.' || c == '@'))
-			return false;
-	}
-	return true;
-}
-
+/* The kind of a secret reference; the rules are keys.c's (bw_key_ref_parse). */
 static enum bw_config_secret_kind secret_kind(struct bw_str s)
 {
+	enum bw_key_ref_kind kind;
+	struct bw_str arg;
+
 	if (s.len == 0)
 		return BW_CONFIG_SECRET_BAD;
-	if (bw_str_has_prefix_c(s, "file:"))
-		return s.len > 5 ? BW_CONFIG_SECRET_FILE : BW_CONFIG_SECRET_BAD;
-	if (bw_str_has_prefix_c(s, "env:"))
-		return valid_env_ident(s.p + 4, s.len - 4) ? BW_CONFIG_SECRET_ENV
-		                                           : BW_CONFIG_SECRET_BAD;
-	if (bw_str_has_prefix_c(s, "credential:"))
-		return valid_credential_name(s.p + 11, s.len - 11) ? BW_CONFIG_SECRET_CREDENTIAL
-		                                                   : BW_CONFIG_SECRET_BAD;
-	return BW_CONFIG_SECRET_LITERAL;
+	switch (bw_key_ref_parse(s, &kind, &arg)) {
+	case BW_OK:
+		break;
+	case BW_ERR_CONFIG: /* no known scheme */
+		return BW_CONFIG_SECRET_LITERAL;
+	default:
+		return BW_CONFIG_SECRET_BAD;
+	}
+	switch (kind) {
+	case BW_KEY_REF_FILE:
+		return BW_CONFIG_SECRET_FILE;
+	case BW_KEY_REF_ENV:
+		return BW_CONFIG_SECRET_ENV;
+	case BW_KEY_REF_CREDENTIAL:
+		return BW_CONFIG_SECRET_CREDENTIAL;
+	}
+	return BW_CONFIG_SECRET_BAD;
 }
 
 enum bw_config_secret_kind bw_config_secret_kind(const char *ref)
@@ -871,147 +852,42 @@ enum bw_err bw_config_parse(const struct bw_config_schema *schema, const void *t
 	return rc;
 }
 
-static enum bw_err errno_to_err(int e)
+/* What to say about a configuration file bw_fs_read_file refused. */
+static const char *read_message(enum bw_err rc)
 {
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return BW_ERR_NOT_FOUND;
-	case EACCES:
-	case EPERM:
-	case ELOOP:
-		return BW_ERR_DENIED;
-	case ENOMEM:
-		return BW_ERR_NOMEM;
+	switch (rc) {
+	case BW_ERR_NOT_FOUND:
+		return "file not found";
+	case BW_ERR_DENIED:
+		return "not a regular file, or writable by group or others";
+	case BW_ERR_LIMIT:
+		return "file too large";
+	case BW_ERR_NOMEM:
+		return "out of memory";
 	default:
-		return BW_ERR_IO;
+		return "cannot read file";
 	}
-}
-
-/*
- * Read a whole regular file of at most cap bytes into a sodium_malloc'd
- * buffer (wiped and freed by the caller with sodium_free). O_NONBLOCK keeps a
- * FIFO planted at the path from hanging us before fstat refuses it.
- */
-struct file_policy {
-	size_t cap;       /* most bytes */
-	mode_t forbidden; /* permission bits that refuse the file */
-	bool owner_only;  /* owned by the running user or root, and owner-readable */
-	const char *mode_msg;
-};
-
-static const struct file_policy config_policy = {BW_CONFIG_FILE_MAX, 022, false,
-                                                 "file writable by group or others"};
-/* file:PATH — 0600 or 0400 exactly: no group or other bits, no execute, no set-id */
-static const struct file_policy secret_policy = {BW_CONFIG_SECRET_MAX, 07177, true,
-                                                 "secret file mode must be 0600 or 0400"};
-/*
- * credential:NAME — systemd may grant the service user access through an
- * ACL, whose mask shows as group read: allow that, nothing for others, no writes.
- */
-static const struct file_policy credential_policy = {
-        BW_CONFIG_SECRET_MAX, 07037, true,
-        "credential file must not be writable by the group or readable by others"};
-
-static enum bw_err read_file(const char *path, const struct file_policy *pol, uint8_t **out,
-                             size_t *outlen, const char **msg)
-{
-	size_t cap = pol->cap;
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t n = 0;
-	int fd;
-	enum bw_err rc = BW_OK;
-
-	*out = NULL;
-	*outlen = 0;
-	if (sodium_init() < 0) { /* sodium_malloc needs it; cheap once done */
-		*msg = "cannot initialise libsodium";
-		return BW_ERR_CRYPTO;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		rc = errno_to_err(errno);
-		*msg = rc == BW_ERR_NOT_FOUND ? "file not found" : "cannot open file";
-		return rc;
-	}
-	if (fstat(fd, &st) != 0) {
-		rc = BW_ERR_IO;
-		*msg = "cannot stat file";
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = BW_ERR_DENIED;
-		*msg = "not a regular file";
-		goto out;
-	}
-	if (pol->owner_only && st.st_uid != geteuid() && st.st_uid != 0) {
-		rc = BW_ERR_DENIED;
-		*msg = "secret file not owned by this user or root";
-		goto out;
-	}
-	if ((st.st_mode & pol->forbidden) != 0 || (pol->owner_only && (st.st_mode & 0400) == 0)) {
-		rc = BW_ERR_DENIED;
-		*msg = pol->mode_msg;
-		goto out;
-	}
-	if (st.st_size < 0 || (uint64_t)st.st_size > cap) {
-		rc = BW_ERR_LIMIT;
-		*msg = "file too large";
-		goto out;
-	}
-	buf = sodium_malloc(cap + 1);
-	if (buf == NULL) {
-		rc = BW_ERR_NOMEM;
-		*msg = "out of memory";
-		goto out;
-	}
-	for (;;) { /* bounded: stops at cap + 1 bytes even if the file grows meanwhile */
-		ssize_t r = read(fd, buf + n, cap + 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = BW_ERR_IO;
-			*msg = "read failed";
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > cap) {
-			rc = BW_ERR_LIMIT;
-			*msg = "file too large";
-			goto out;
-		}
-	}
-	*out = buf;
-	*outlen = n;
-	buf = NULL;
-out:
-	if (buf != NULL)
-		sodium_free(buf); /* wipes */
-	close(fd);
-	return rc;
 }
 
 enum bw_err bw_config_load_file(const struct bw_config_schema *schema, const char *path,
                                 void *target, struct bw_config_error *err)
 {
-	uint8_t *text = NULL;
-	size_t len = 0;
-	const char *msg = "";
+	struct bw_buf text;
 	enum bw_err rc;
 
 	BW_REQUIRE(path != NULL && target != NULL);
 	schema_check(schema);
-	rc = read_file(path, &config_policy, &text, &len, &msg);
-	if (rc != BW_OK) {
-		err_set(err, 0, BW_STR(""), msg);
-		return rc;
-	}
-	rc = bw_config_parse(schema, text, len, target, err);
-	sodium_free(text);
+	bw_buf_init(&text, BW_CONFIG_FILE_MAX);
+	/*
+	 * Not a secret: a symlink is followed (deployments link configuration
+	 * into place); the file reached must not be writable by group or others.
+	 */
+	rc = bw_fs_read_file(path, BW_FS_NO_SHARED_WRITE | BW_FS_FOLLOW, &text);
+	if (rc != BW_OK)
+		err_set(err, 0, BW_STR(""), read_message(rc));
+	else
+		rc = bw_config_parse(schema, bw_buf_cstr(&text), text.len, target, err);
+	bw_buf_free(&text);
 	return rc;
 }
 
@@ -1278,11 +1154,8 @@ void bw_config_free(const struct bw_config_schema *schema, void *target)
 enum bw_err bw_config_secret_resolve_flags(const char *ref, unsigned flags, struct bw_secret **out,
                                            bool *literal)
 {
+	struct bw_buf b;
 	struct bw_str s;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	const char *msg = "";
-	char path[PATH_MAX];
 	enum bw_err rc;
 
 	BW_REQUIRE(ref != NULL && out != NULL);
@@ -1291,33 +1164,8 @@ enum bw_err bw_config_secret_resolve_flags(const char *ref, unsigned flags, stru
 		*literal = false;
 	s = bw_str_c(ref);
 	switch (secret_kind(s)) {
-	case BW_CONFIG_SECRET_FILE:
-		rc = read_file(ref + 5, &secret_policy, &buf, &len, &msg);
-		break;
-	case BW_CONFIG_SECRET_CREDENTIAL: {
-		const char *dir = secure_getenv("CREDENTIALS_DIRECTORY");
-		int n;
-
-		if (dir == NULL || dir[0] != '/')
-			return BW_ERR_NOT_FOUND;
-		n = snprintf(path, sizeof(path), "%s/%s", dir, ref + 11);
-		if (n < 0 || (size_t)n >= sizeof(path))
-			return BW_ERR_LIMIT;
-		rc = read_file(path, &credential_policy, &buf, &len, &msg);
-		break;
-	}
-	case BW_CONFIG_SECRET_ENV: {
-		const char *v = secure_getenv(ref + 4);
-
-		if (v == NULL)
-			return BW_ERR_NOT_FOUND;
-		len = strlen(v);
-		if (len == 0)
-			return BW_ERR_INVALID;
-		if (len > BW_CONFIG_SECRET_MAX)
-			return BW_ERR_LIMIT;
-		return bw_secret_new(v, len, out);
-	}
+	case BW_CONFIG_SECRET_BAD:
+		return BW_ERR_INVALID;
 	case BW_CONFIG_SECRET_LITERAL:
 		if ((flags & BW_CONFIG_ALLOW_LITERAL) == 0)
 			return BW_ERR_DENIED;
@@ -1327,13 +1175,13 @@ enum bw_err bw_config_secret_resolve_flags(const char *ref, unsigned flags, stru
 			*literal = true;
 		return bw_secret_new(s.p, s.len, out);
 	default:
-		return BW_ERR_INVALID;
+		break;
 	}
-	(void)msg;
-	if (rc != BW_OK)
-		return rc;
-	rc = len == 0 ? BW_ERR_INVALID : bw_secret_new(buf, len, out);
-	sodium_free(buf); /* wipes */
+	bw_buf_init(&b, BW_CONFIG_SECRET_MAX);
+	rc = bw_key_ref_read(s, NULL, &b);
+	if (rc == BW_OK)
+		rc = bw_secret_new(b.p, b.len, out);
+	bw_buf_free(&b); /* wipes */
 	return rc;
 }
 

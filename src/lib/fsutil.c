@@ -215,19 +215,40 @@ out:
 	return rc;
 }
 
+/* The mode and owner rules of the read flags (fsutil.h), on the opened file. */
+static bool file_allowed(const struct stat *st, unsigned flags)
+{
+	mode_t perm = st->st_mode & 07777;
+
+	if (flags & BW_FS_SECRET) {
+		mode_t allowed = (flags & BW_FS_GROUP_READ) ? 0640 : 0600;
+
+		if ((perm & ~allowed) != 0 || (perm & 0400) == 0)
+			return false;
+		if (st->st_uid != geteuid() && st->st_uid != 0)
+			return false;
+	}
+	if ((flags & BW_FS_NO_SHARED_WRITE) && (perm & 022) != 0)
+		return false;
+	return true;
+}
+
 enum bw_err bw_fs_read_file(const char *path, unsigned flags, struct bw_buf *out)
 {
 	enum bw_err rc = BW_OK;
 	uint8_t chunk[4096];
 	struct stat st;
-	int fd = -1;
+	int fd = -1, oflags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 
 	BW_REQUIRE(out != NULL && out->len == 0);
+	BW_REQUIRE(!((flags & BW_FS_FOLLOW) && (flags & BW_FS_SECRET)));
 	rc = check_path(path);
 	if (rc != BW_OK)
 		return rc;
+	if (!(flags & BW_FS_FOLLOW))
+		oflags |= O_NOFOLLOW;
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer before we refuse it */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = open(path, oflags);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			rc = BW_ERR_NOT_FOUND;
@@ -241,12 +262,7 @@ enum bw_err bw_fs_read_file(const char *path, unsigned flags, struct bw_buf *out
 		rc = BW_ERR_IO;
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = BW_ERR_DENIED;
-		goto out;
-	}
-	if ((flags & BW_FS_SECRET) && ((st.st_mode & 07777 & ~(mode_t)0600) != 0 ||
-	                               (st.st_uid != geteuid() && st.st_uid != 0))) {
+	if (!S_ISREG(st.st_mode) || !file_allowed(&st, flags)) {
 		rc = BW_ERR_DENIED;
 		goto out;
 	}

@@ -1,7 +1,9 @@
 /*
- * keys.c — master key references, loading and first-start creation, and the
- * purpose-key derivation (crypto_kdf) with short key ids. Key bytes only ever
- * sit in struct bw_secret or in local buffers that are wiped before return.
+ * keys.c — secret references (parsed and read here for the master key and
+ * for config.c's secret keys alike), master key loading and first-start
+ * creation, and the purpose-key derivation (crypto_kdf) with short key ids.
+ * Key bytes only ever sit in struct bw_secret or in local buffers that are
+ * wiped before return.
  */
 #include "bulwark/keys.h"
 
@@ -17,6 +19,7 @@
 _Static_assert(sizeof(BW_KEYS_KDF_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES,
                "the KDF context must be exactly crypto_kdf_CONTEXTBYTES long");
 _Static_assert(BW_MASTER_KEY_BYTES == crypto_kdf_KEYBYTES, "master key size");
+_Static_assert(BW_MASTER_KEY_TEXT_LEN >= BW_MASTER_KEY_BYTES, "the text form is the longer");
 _Static_assert(BW_PURPOSE_KEY_BYTES >= crypto_kdf_BYTES_MIN &&
                        BW_PURPOSE_KEY_BYTES <= crypto_kdf_BYTES_MAX,
                "purpose key size");
@@ -169,24 +172,6 @@ out:
 	return rc;
 }
 
-/* A raw 32-byte key file with secret-file checks. */
-static enum bw_err load_key_file(const char *path, struct bw_secret **out)
-{
-	struct bw_buf b;
-	enum bw_err rc;
-
-	bw_buf_init(&b, BW_MASTER_KEY_BYTES);
-	rc = bw_fs_read_file(path, BW_FS_SECRET, &b);
-	if (rc == BW_ERR_LIMIT)
-		rc = BW_ERR_INVALID; /* longer than one key */
-	if (rc == BW_OK && b.len != BW_MASTER_KEY_BYTES)
-		rc = BW_ERR_INVALID;
-	if (rc == BW_OK)
-		rc = bw_secret_new(b.p, b.len, out);
-	bw_buf_free(&b);
-	return rc;
-}
-
 /* Copy a borrowed string into a NUL-terminated buffer; BW_ERR_INVALID if it does not fit. */
 static enum bw_err to_cstr(struct bw_str s, char *buf, size_t size)
 {
@@ -197,53 +182,97 @@ static enum bw_err to_cstr(struct bw_str s, char *buf, size_t size)
 	return BW_OK;
 }
 
+/* The file a credential: NAME stands for, into path[PATH_MAX]. */
+static enum bw_err credential_path(const char *name, char *path)
+{
+	const char *dir = secure_getenv("CREDENTIALS_DIRECTORY");
+	int n;
+
+	if (dir == NULL || dir[0] == '\0')
+		return BW_ERR_NOT_FOUND;
+	if (dir[0] != '/')
+		return BW_ERR_CONFIG;
+	n = snprintf(path, PATH_MAX, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= PATH_MAX)
+		return BW_ERR_INVALID;
+	return BW_OK;
+}
+
+enum bw_err bw_key_ref_read(struct bw_str ref, enum bw_key_ref_kind *kind, struct bw_buf *out)
+{
+	char name[PATH_MAX], path[PATH_MAX];
+	enum bw_key_ref_kind k;
+	const char *val;
+	struct bw_str arg;
+	enum bw_err rc;
+
+	BW_REQUIRE(out != NULL && out->len == 0);
+	rc = bw_key_ref_parse(ref, &k, &arg);
+	if (rc == BW_OK)
+		rc = to_cstr(arg, name, sizeof(name));
+	if (rc != BW_OK)
+		return rc;
+	switch (k) {
+	case BW_KEY_REF_FILE:
+		rc = bw_fs_read_file(name, BW_FS_SECRET, out);
+		break;
+	case BW_KEY_REF_CREDENTIAL:
+		/* group read: systemd's ACL for User= services (see keys.h) */
+		rc = credential_path(name, path);
+		if (rc == BW_OK)
+			rc = bw_fs_read_file(path, BW_FS_SECRET | BW_FS_GROUP_READ, out);
+		break;
+	case BW_KEY_REF_ENV:
+		val = secure_getenv(name);
+		rc = val == NULL ? BW_ERR_NOT_FOUND : bw_buf_append_c(out, val);
+		break;
+	default:
+		return BW_ERR_INTERNAL;
+	}
+	if (rc == BW_OK && out->len == 0)
+		rc = BW_ERR_INVALID;
+	if (rc != BW_OK) {
+		bw_buf_reset(out);
+		return rc;
+	}
+	if (kind != NULL)
+		*kind = k;
+	return BW_OK;
+}
+
+/* Exactly one raw key, as file: and credential: hold it. */
+static enum bw_err raw_key(const struct bw_buf *b, struct bw_secret **out)
+{
+	if (b->len != BW_MASTER_KEY_BYTES)
+		return BW_ERR_INVALID;
+	return bw_secret_new(b->p, b->len, out);
+}
+
 enum bw_err bw_master_key_load(const char *ref, struct bw_secret **out)
 {
-	enum bw_key_ref_kind kind;
-	struct bw_str arg;
-	char name[PATH_MAX];
-	const char *val, *dir;
+	enum bw_key_ref_kind kind = BW_KEY_REF_FILE;
+	struct bw_buf b;
 	enum bw_err rc;
-	int n;
 
 	BW_REQUIRE(ref != NULL && out != NULL);
 	*out = NULL;
-	rc = bw_key_ref_parse(bw_str_c(ref), &kind, &arg);
-	if (rc != BW_OK)
-		return rc;
-	rc = to_cstr(arg, name, sizeof(name));
-	if (rc != BW_OK)
-		return rc;
-	switch (kind) {
-	case BW_KEY_REF_FILE:
-		return load_key_file(name, out);
-	case BW_KEY_REF_ENV:
-		val = secure_getenv(name);
-		if (val == NULL)
-			return BW_ERR_NOT_FOUND;
-		return bw_master_key_decode(bw_str_c(val), out);
-	case BW_KEY_REF_CREDENTIAL:
-		dir = secure_getenv("CREDENTIALS_DIRECTORY");
-		if (dir == NULL || dir[0] == '\0')
-			return BW_ERR_NOT_FOUND;
-		if (dir[0] != '/')
-			return BW_ERR_CONFIG;
-		{
-			char path[PATH_MAX];
-
-			n = snprintf(path, sizeof(path), "%s/%s", dir, name);
-			if (n < 0 || (size_t)n >= sizeof(path))
-				return BW_ERR_INVALID;
-			return load_key_file(path, out);
-		}
-	}
-	return BW_ERR_INTERNAL;
+	/* the longer of the two forms: a longer content is no key either way */
+	bw_buf_init(&b, BW_MASTER_KEY_TEXT_LEN);
+	rc = bw_key_ref_read(bw_str_c(ref), &kind, &b);
+	if (rc == BW_ERR_LIMIT)
+		rc = BW_ERR_INVALID;
+	if (rc == BW_OK)
+		rc = kind == BW_KEY_REF_ENV ? bw_master_key_decode(bw_buf_str(&b), out)
+		                            : raw_key(&b, out);
+	bw_buf_free(&b);
+	return rc;
 }
 
 enum bw_err bw_master_key_ensure(const char *path, bool *created)
 {
 	struct bw_secret *key = NULL;
 	bool exists = false;
+	struct bw_buf b;
 	enum bw_err rc;
 
 	BW_REQUIRE(path != NULL);
@@ -266,9 +295,12 @@ enum bw_err bw_master_key_ensure(const char *path, bool *created)
 		if (rc != BW_OK)
 			return rc;
 	}
-	/* check the file as a later load would */
-	rc = load_key_file(path, &key);
-	bw_secret_free(key);
+	/* check the file as a later file: load would */
+	bw_buf_init(&b, BW_MASTER_KEY_BYTES);
+	rc = bw_fs_read_file(path, BW_FS_SECRET, &b);
+	if (rc == BW_ERR_LIMIT || (rc == BW_OK && b.len != BW_MASTER_KEY_BYTES))
+		rc = BW_ERR_INVALID;
+	bw_buf_free(&b);
 	return rc;
 }
 

@@ -2,12 +2,15 @@
 #include "bw_test.h"
 
 #include "bulwark/config.h"
+#include "bulwark/keys.h"
 
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define NOBODY_UID 65534
 
 struct conf {
 	char name[32];
@@ -508,6 +511,20 @@ static void secret_syntax(void **state)
 	assert_int_equal(bw_config_secret_kind("credential:../x"), BW_CONFIG_SECRET_BAD);
 	assert_int_equal(bw_config_secret_kind("credential:.."), BW_CONFIG_SECRET_BAD);
 	assert_int_equal(bw_config_secret_kind("credential:a/b"), BW_CONFIG_SECRET_BAD);
+	/* the rules are bw_key_ref_parse's: no control byte in a path, names capped */
+	assert_int_equal(bw_config_secret_kind("file:/k\nx"), BW_CONFIG_SECRET_BAD);
+	assert_int_equal(bw_config_secret_kind("file:/k\x7f"), BW_CONFIG_SECRET_BAD);
+	assert_int_equal(bw_config_secret_kind("FILE:/k"), BW_CONFIG_SECRET_LITERAL);
+	{
+		char name[4 + 257];
+
+		memcpy(name, "env:", 4);
+		memset(name + 4, 'A', 256);
+		name[4 + 256] = '\0';
+		assert_int_equal(bw_config_secret_kind(name), BW_CONFIG_SECRET_BAD);
+		name[4 + 255] = '\0';
+		assert_int_equal(bw_config_secret_kind(name), BW_CONFIG_SECRET_ENV);
+	}
 	assert_int_equal(parse("[net]\nkey = env:\n", &c, &err), BW_ERR_INVALID);
 	assert_string_equal(err.key, "net.key");
 	/* the parser keeps a literal; whether it may stay is the mode's decision */
@@ -524,9 +541,13 @@ static void make_dir(char *dir, size_t size)
 	assert_non_null(mkdtemp(dir));
 }
 
+/* A fresh file (an old one may be read-only, or not ours). */
 static void write_file(const char *path, const char *data, size_t len, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd;
+
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, data, len), (ssize_t)len);
@@ -544,8 +565,9 @@ static enum bw_err resolve_file(const char *path, struct bw_secret **out)
 
 static void secret_files(void **state)
 {
-	static const mode_t refused[] = {0644, 0640, 0604, 0660, 0700, 0500, 0200, 04600, 0610};
-	char dir[512], path[600], big[BW_CONFIG_SECRET_MAX + 1];
+	static const mode_t refused[] = {0644, 0640, 0604,  0660,  0700,  0500, 0200,
+	                                 0000, 0040, 04600, 02600, 01600, 0610, 0440};
+	char dir[512], path[600], link[600], big[BW_CONFIG_SECRET_MAX + 1];
 	struct bw_secret *s = NULL;
 
 	(void)state;
@@ -565,6 +587,21 @@ static void secret_files(void **state)
 		if (resolve_file(path, &s) != BW_ERR_DENIED)
 			fail_msg("mode %o accepted", (unsigned)refused[i]);
 		assert_null(s);
+	}
+	/* a symlink to a good key file is refused (the old reader followed it) */
+	assert_int_equal(chmod(path, 0600), 0);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(resolve_file(link, &s), BW_ERR_DENIED);
+	assert_null(s);
+	unlink(link);
+	if (geteuid() == 0) {
+		/* owned by neither us nor root */
+		assert_int_equal(chown(path, NOBODY_UID, NOBODY_UID), 0);
+		assert_int_equal(resolve_file(path, &s), BW_ERR_DENIED);
+		assert_int_equal(chown(path, 0, 0), 0);
+		assert_int_equal(resolve_file(path, &s), BW_OK);
+		bw_secret_free(s);
 	}
 	/* not a regular file: a directory, a FIFO (must not block) */
 	assert_int_equal(resolve_file(dir, &s), BW_ERR_DENIED);
@@ -612,8 +649,11 @@ static void secret_env_credential_literal(void **state)
 	write_file(path, "cred", 4, 0400);
 	unsetenv("CREDENTIALS_DIRECTORY");
 	assert_int_equal(bw_config_secret_resolve("credential:master", &s), BW_ERR_NOT_FOUND);
-	assert_int_equal(setenv("CREDENTIALS_DIRECTORY", "relative/dir", 1), 0);
+	assert_int_equal(setenv("CREDENTIALS_DIRECTORY", "", 1), 0);
 	assert_int_equal(bw_config_secret_resolve("credential:master", &s), BW_ERR_NOT_FOUND);
+	/* as for the master key (keys.c does both): a relative directory is a setup error */
+	assert_int_equal(setenv("CREDENTIALS_DIRECTORY", "relative/dir", 1), 0);
+	assert_int_equal(bw_config_secret_resolve("credential:master", &s), BW_ERR_CONFIG);
 	assert_int_equal(setenv("CREDENTIALS_DIRECTORY", dir, 1), 0);
 	assert_int_equal(bw_config_secret_resolve("credential:master", &s), BW_OK);
 	assert_true(bw_ct_eq(bw_secret_bytes(s), bw_secret_len(s), "cred", 4));
@@ -623,8 +663,37 @@ static void secret_env_credential_literal(void **state)
 	bw_secret_free(s);
 	assert_int_equal(chmod(path, 0404), 0);
 	assert_int_equal(bw_config_secret_resolve("credential:master", &s), BW_ERR_DENIED);
-	assert_int_equal(chmod(path, 0460), 0);
-	assert_int_equal(bw_config_secret_resolve("credential:master", &s), BW_ERR_DENIED);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(bw_config_secret_resolve("credential:master", &s), BW_OK);
+	bw_secret_free(s);
+	{
+		static const mode_t refused[] = {0460, 0444, 0441, 0540, 0450, 0040, 0000, 02440};
+
+		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+			assert_int_equal(chmod(path, refused[i]), 0);
+			s = (struct bw_secret *)&s;
+			if (bw_config_secret_resolve("credential:master", &s) != BW_ERR_DENIED)
+				fail_msg("credential mode %o accepted", (unsigned)refused[i]);
+			assert_null(s);
+		}
+	}
+	assert_int_equal(chmod(path, 0400), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, NOBODY_UID, NOBODY_UID), 0);
+		assert_int_equal(bw_config_secret_resolve("credential:master", &s), BW_ERR_DENIED);
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+	/* a credential that is a symlink, even to a good file, is refused */
+	{
+		char link[600];
+
+		snprintf(link, sizeof(link), "%s/linked", dir);
+		assert_int_equal(symlink(path, link), 0);
+		assert_int_equal(bw_config_secret_resolve("credential:linked", &s), BW_ERR_DENIED);
+		unlink(link);
+	}
+	write_file(path, "", 0, 0400);
+	assert_int_equal(bw_config_secret_resolve("credential:master", &s), BW_ERR_INVALID);
 	assert_int_equal(bw_config_secret_resolve("credential:../master", &s), BW_ERR_INVALID);
 	assert_int_equal(bw_config_secret_resolve("credential:absent", &s), BW_ERR_NOT_FOUND);
 	unsetenv("CREDENTIALS_DIRECTORY");
@@ -644,9 +713,50 @@ static void secret_env_credential_literal(void **state)
 	assert_int_equal(bw_config_secret_resolve("file:", &s), BW_ERR_INVALID);
 }
 
+/* The secret rules are one: config and the master key decide alike, mode by mode. */
+static void secret_rules_match_the_master_key(void **state)
+{
+	uint8_t key[BW_MASTER_KEY_BYTES];
+	char dir[512], path[600], ref[700];
+	struct bw_secret *s = NULL;
+
+	(void)state;
+	memset(key, 0x5a, sizeof(key));
+	make_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/mk", dir);
+	write_file(path, (const char *)key, sizeof(key), 0600);
+	assert_int_equal(setenv("CREDENTIALS_DIRECTORY", dir, 1), 0);
+	for (unsigned mode = 0; mode <= 0777; mode++) {
+		static const char *const refs[] = {NULL, "credential:mk"};
+
+		assert_int_equal(chmod(path, (mode_t)mode), 0);
+		snprintf(ref, sizeof(ref), "file:%s", path);
+		for (size_t i = 0; i < 2; i++) {
+			const char *r = refs[i] != NULL ? refs[i] : ref;
+			enum bw_err a = bw_config_secret_resolve(r, &s);
+			enum bw_err b;
+
+			bw_secret_free(s);
+			b = bw_master_key_load(r, &s);
+			bw_secret_free(s);
+			s = NULL;
+			if (a != b)
+				fail_msg("%s mode %o: config %s, master key %s", r, mode,
+				         bw_err_str(a), bw_err_str(b));
+			/* the documented sets, exactly */
+			if ((a == BW_OK) != (mode == 0600 || mode == 0400 ||
+			                     (i == 1 && (mode == 0640 || mode == 0440))))
+				fail_msg("%s mode %o: %s", r, mode, bw_err_str(a));
+		}
+	}
+	unsetenv("CREDENTIALS_DIRECTORY");
+	unlink(path);
+	rmdir(dir);
+}
+
 static void load_file_checks_the_file(void **state)
 {
-	char dir[512], path[600];
+	char dir[512], path[600], link[600];
 	struct bw_config_error err;
 	struct conf c;
 
@@ -661,6 +771,38 @@ static void load_file_checks_the_file(void **state)
 	assert_int_equal(bw_config_load_file(&schema, path, &c, &err), BW_ERR_DENIED);
 	assert_int_equal(chmod(path, 0646), 0);
 	assert_int_equal(bw_config_load_file(&schema, path, &c, &err), BW_ERR_DENIED);
+	/* a configuration file is no secret: a symlink is followed, the target checked */
+	assert_int_equal(chmod(path, 0600), 0);
+	snprintf(link, sizeof(link), "%s/linked.ini", dir);
+	assert_int_equal(symlink(path, link), 0);
+	c.port = 0;
+	assert_int_equal(bw_config_load_file(&schema, link, &c, &err), BW_OK);
+	assert_int_equal(c.port, 7);
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(bw_config_load_file(&schema, link, &c, &err), BW_ERR_DENIED);
+	assert_int_equal(err.line, 0);
+	assert_true(err.message[0] != '\0');
+	unlink(link);
+	/* too large, and a FIFO (refused without blocking) */
+	{
+		size_t n = BW_CONFIG_FILE_MAX + 1;
+		char *big = malloc(n);
+
+		assert_non_null(big);
+		memset(big, '\n', n);
+		write_file(path, big, n, 0600);
+		assert_int_equal(bw_config_load_file(&schema, path, &c, &err), BW_ERR_LIMIT);
+		write_file(path, big, n - 1, 0600);
+		assert_int_equal(bw_config_load_file(&schema, path, &c, &err), BW_OK);
+		free(big);
+	}
+	write_file(path, "", 0, 0644);
+	assert_int_equal(bw_config_load_file(&schema, path, &c, &err),
+	                 BW_OK); /* empty: nothing set */
+	snprintf(link, sizeof(link), "%s/fifo.ini", dir);
+	assert_int_equal(mkfifo(link, 0600), 0);
+	assert_int_equal(bw_config_load_file(&schema, link, &c, &err), BW_ERR_DENIED);
+	unlink(link);
 	unlink(path);
 	assert_int_equal(bw_config_load_file(&schema, path, &c, &err), BW_ERR_NOT_FOUND);
 	assert_int_equal(bw_config_load_file(&schema, dir, &c, &err), BW_ERR_DENIED);
@@ -724,6 +866,7 @@ int main(void)
 	        cmocka_unit_test(secret_syntax),
 	        cmocka_unit_test(secret_files),
 	        cmocka_unit_test(secret_env_credential_literal),
+	        cmocka_unit_test(secret_rules_match_the_master_key),
 	        cmocka_unit_test(load_file_checks_the_file),
 	        cmocka_unit_test(write_reads_back),
 	};
