@@ -98,6 +98,18 @@ BW_MUST_CHECK enum bw_err bw_sechdr_apply(const struct bw_sechdr *sh, enum bw_co
                                           struct bw_hdrs *out,
                                           char nonce_out[BW_SECHDR_NONCE_SIZE]);
 
+/**
+ * bw_sechdr_apply_nonce - like bw_sechdr_apply, with the HTML nonce given by
+ * the caller (who made it with bw_random_token before rendering the page):
+ * base64url, at least 22 characters (128 bits), else BW_ERR_INVALID. nonce
+ * is ignored (may be NULL) for other kinds; it is borrowed and must outlive
+ * out. Headers of the managed names already in out are replaced, never kept.
+ */
+BW_MUST_CHECK enum bw_err bw_sechdr_apply_nonce(const struct bw_sechdr *sh,
+                                                enum bw_content_kind kind, bool no_store,
+                                                struct bw_arena *arena, struct bw_hdrs *out,
+                                                const char *nonce);
+
 #ifdef __cplusplus
 }
 #endif

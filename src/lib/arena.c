@@ -23,17 +23,25 @@ struct block {
 
 struct bw_arena {
 	struct block *head;
+	struct block *first; /* allocated with the arena itself: one malloc per arena */
 	size_t cap;
 	size_t used;
 };
 
 struct bw_arena *bw_arena_new(size_t cap)
 {
-	struct bw_arena *a = calloc(1, sizeof(*a));
+	size_t off = (sizeof(struct bw_arena) + ALIGN - 1) & ~(ALIGN - 1);
+	struct bw_arena *a = malloc(off + sizeof(struct block) + BLOCK_SIZE);
 
 	if (a == NULL)
 		return NULL;
+	a->first = (struct block *)(void *)((unsigned char *)a + off);
+	a->first->next = NULL;
+	a->first->size = BLOCK_SIZE;
+	a->first->used = 0;
+	a->head = a->first;
 	a->cap = cap;
+	a->used = 0;
 	return a;
 }
 
@@ -48,7 +56,8 @@ void bw_arena_free(struct bw_arena *a)
 		struct block *next = b->next;
 
 		sodium_memzero(b->data, b->used);
-		free(b);
+		if (b != a->first)
+			free(b);
 		b = next;
 	}
 	free(a);

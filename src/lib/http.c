@@ -132,13 +132,11 @@ static enum MHD_Result send_resp(struct bw_req *req)
 {
 	struct bw_http *h = req->h;
 	struct bw_resp *resp = &req->resp;
-	struct bw_hdrs sec;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	bool ok = true;
 
-	bw_hdrs_init(&sec);
-	if (bw_http_ctl_secure(h->controls, resp, &sec) != BW_OK) {
+	if (bw_http_ctl_secure(h->controls, resp) != BW_OK) {
 		/* never send a response without its security headers */
 		return MHD_NO;
 	}
@@ -150,8 +148,6 @@ static enum MHD_Result send_resp(struct bw_req *req)
 		ok &= MHD_add_response_header(r, "Content-Type", resp->content_type) == MHD_YES;
 	ok &= MHD_add_response_header(r, "X-Request-Id", req->id) == MHD_YES;
 	ok &= MHD_add_response_header(r, "Server", "bulwark") == MHD_YES;
-	for (size_t i = 0; i < sec.count; i++)
-		ok &= MHD_add_response_header(r, sec.items[i].name, sec.items[i].value) == MHD_YES;
 	for (size_t i = 0; i < resp->hdrs.count; i++)
 		ok &= MHD_add_response_header(r, resp->hdrs.items[i].name,
 		                              resp->hdrs.items[i].value) == MHD_YES;
@@ -829,7 +825,9 @@ enum bw_err bw_http_start(struct bw_http *h)
 	                 MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_OptionItem ops[24];
 	size_t n = 0;
-	size_t mem_limit = (size_t)h->cfg.max_header_bytes * 2u;
+	/* room for the largest head we accept plus MHD's own bookkeeping; MHD zeroes
+	 * this much per request, so it is not made larger than needed */
+	size_t mem_limit = (size_t)h->cfg.max_header_bytes + 8192u;
 	const union MHD_DaemonInfo *di;
 	enum bw_err rc;
 

@@ -231,31 +231,22 @@ bool bw_http_ctl_cors(struct bw_http_controls *c, struct bw_req *req, bool prefl
 
 void bw_http_ctl_nonce(struct bw_http_controls *c, struct bw_resp *resp)
 {
-	/* HTML handlers need the nonce before they render, so the HTML headers
-	 * are made now and kept; bw_http_ctl_secure uses them if the answer is
-	 * still HTML */
-	bw_hdrs_init(&resp->sec);
-	resp->sec_ready = bw_sechdr_apply(c->sechdr, BW_CONTENT_HTML, resp->no_store,
-	                                  resp->req->arena, &resp->sec, resp->nonce) == BW_OK;
-	if (!resp->sec_ready)
+	(void)c;
+	/* made before the handler renders; the headers are made when it is sent */
+	if (bw_random_token(BW_SECHDR_NONCE_BYTES, resp->nonce, sizeof(resp->nonce)) != BW_OK)
 		resp->nonce[0] = '\0';
 }
 
-enum bw_err bw_http_ctl_secure(struct bw_http_controls *c, struct bw_resp *resp,
-                               struct bw_hdrs *out)
+enum bw_err bw_http_ctl_secure(struct bw_http_controls *c, struct bw_resp *resp)
 {
-	char nonce[BW_SECHDR_NONCE_SIZE];
 	enum bw_content_kind kind = BW_CONTENT_JSON;
 
-	if (resp->html) {
-		if (!resp->sec_ready)
-			return BW_ERR_INTERNAL;
-		*out = resp->sec;
-		return BW_OK;
-	}
-	if (resp->content_type != NULL && strncmp(resp->content_type, "application/", 12) != 0)
+	if (resp->html)
+		kind = BW_CONTENT_HTML;
+	else if (resp->content_type != NULL && strncmp(resp->content_type, "application/", 12) != 0)
 		kind = BW_CONTENT_OTHER;
-	return bw_sechdr_apply(c->sechdr, kind, resp->no_store, resp->req->arena, out, nonce);
+	return bw_sechdr_apply_nonce(c->sechdr, kind, resp->no_store, resp->req->arena, &resp->hdrs,
+	                             resp->html ? resp->nonce : NULL);
 }
 
 void bw_http_ctl_log(struct bw_http_controls *c, struct bw_req *req, unsigned status,

@@ -47,16 +47,12 @@ bool bw_http_ctl_cors(struct bw_http_controls *c, struct bw_req *req, bool prefl
                       unsigned allowed);
 
 /**
- * bw_http_ctl_secure - add the security headers for this response (HTML
- * responses get a fresh CSP nonce in resp->nonce; call before rendering).
+ * bw_http_ctl_secure - put the security headers on resp->hdrs, replacing any
+ * header of the same names the handler set (HTML: with resp->nonce).
  */
-BW_MUST_CHECK enum bw_err bw_http_ctl_secure(struct bw_http_controls *c, struct bw_resp *resp,
-                                             struct bw_hdrs *out);
+BW_MUST_CHECK enum bw_err bw_http_ctl_secure(struct bw_http_controls *c, struct bw_resp *resp);
 
-/**
- * bw_http_ctl_nonce - give an HTML response its nonce (and its headers)
- * before the handler runs.
- */
+/** bw_http_ctl_nonce - give an HTML response its CSP nonce before the handler runs. */
 void bw_http_ctl_nonce(struct bw_http_controls *c, struct bw_resp *resp);
 
 /** bw_http_ctl_log - one access-log line for the finished request. */

@@ -36,8 +36,6 @@ struct bw_resp {
 	bool no_store;
 	bool close; /* ask MHD to close the connection after it */
 	char nonce[BW_SECHDR_NONCE_SIZE];
-	struct bw_hdrs sec; /* HTML: security headers made with the nonce */
-	bool sec_ready;
 	struct bw_req *req;
 };
 

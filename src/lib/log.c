@@ -371,6 +371,19 @@ static bool put_raw_member(struct line *l, const char *key, const char *raw)
 	return true;
 }
 
+/* Decimal digits of v into the end of buf[32]; returns the first digit. */
+static char *u64_digits(uint64_t v, char buf[32])
+{
+	char *p = buf + 31;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return p;
+}
+
 static bool put_field(struct line *l, const struct bw_log_field *f)
 {
 	char num[32];
@@ -382,14 +395,32 @@ static bool put_field(struct line *l, const struct bw_log_field *f)
 		if (f->v.s.p == NULL && f->v.s.len != 0)
 			return put_raw_member(l, f->key, "null");
 		return put_str_member(l, f->key, f->v.s, BW_LOG_VALUE_MAX);
-	case BW_LOG_INT:
-		(void)snprintf(num, sizeof(num), "%" PRId64, f->v.i);
-		return put_raw_member(l, f->key, num);
-	case BW_LOG_UINT:
+	case BW_LOG_INT: {
+		uint64_t mag = f->v.i < 0 ? 0u - (uint64_t)f->v.i : (uint64_t)f->v.i;
+		char *d = u64_digits(mag, num);
+
+		if (f->v.i < 0)
+			*--d = '-';
+		return put_raw_member(l, f->key, d);
+	}
+	case BW_LOG_UINT: {
+		char *d;
+
 		/* jansson and others refuse integers past INT64_MAX: those go quoted */
-		(void)snprintf(num, sizeof(num),
-		               f->v.u > INT64_MAX ? "\"%" PRIu64 "\"" : "%" PRIu64, f->v.u);
-		return put_raw_member(l, f->key, num);
+		if (f->v.u > INT64_MAX) {
+			char quoted[34];
+			size_t n;
+
+			d = u64_digits(f->v.u, num);
+			n = strlen(d);
+			quoted[0] = '"';
+			memcpy(quoted + 1, d, n);
+			quoted[n + 1] = '"';
+			quoted[n + 2] = '\0';
+			return put_raw_member(l, f->key, quoted);
+		}
+		return put_raw_member(l, f->key, u64_digits(f->v.u, num));
+	}
 	case BW_LOG_BOOL:
 		return put_raw_member(l, f->key, f->v.b ? "true" : "false");
 	case BW_LOG_SECRET:
@@ -399,25 +430,51 @@ static bool put_field(struct line *l, const struct bw_log_field *f)
 	return put_raw_member(l, f->key, "\"" BW_LOG_REDACTED "\"");
 }
 
+/*
+ * The timestamp: formatting a date costs more than the rest of a line, and
+ * it changes once a second, so each thread keeps the text of its last second
+ * and only writes the milliseconds.
+ */
+static _Thread_local time_t ts_second = (time_t)-1;
+static _Thread_local char ts_prefix[40];
+static _Thread_local size_t ts_prefix_len;
+
 static void put_ts(struct line *l)
 {
 	struct timespec now;
 	struct tm tm;
-	char b[48];
-	int k;
+	char ms[6];
+	int k, msec;
 
-	if (clock_gettime(CLOCK_REALTIME, &now) != 0 || gmtime_r(&now.tv_sec, &tm) == NULL ||
-	    tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = 70;
-		tm.tm_mday = 1;
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
+		now.tv_sec = 0;
 		now.tv_nsec = 0;
 	}
-	k = snprintf(b, sizeof(b), "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
-	             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	             tm.tm_sec > 59 ? 59 : tm.tm_sec, (int)(now.tv_nsec / 1000000) % 1000);
-	if (k > 0 && (size_t)k < sizeof(b))
-		(void)put(l, b, (size_t)k);
+	if (now.tv_sec != ts_second) {
+		if (gmtime_r(&now.tv_sec, &tm) == NULL || tm.tm_year < -1900 ||
+		    tm.tm_year > 9999 - 1900) {
+			memset(&tm, 0, sizeof(tm));
+			tm.tm_year = 70;
+			tm.tm_mday = 1;
+		}
+		k = snprintf(ts_prefix, sizeof(ts_prefix),
+		             "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		             tm.tm_sec > 59 ? 59 : tm.tm_sec);
+		if (k <= 0 || (size_t)k >= sizeof(ts_prefix))
+			return;
+		ts_prefix_len = (size_t)k;
+		ts_second = now.tv_sec;
+	}
+	msec = (int)(now.tv_nsec / 1000000) % 1000;
+	ms[0] = '.';
+	ms[1] = (char)('0' + msec / 100);
+	ms[2] = (char)('0' + msec / 10 % 10);
+	ms[3] = (char)('0' + msec % 10);
+	ms[4] = 'Z';
+	ms[5] = '"';
+	(void)put(l, ts_prefix, ts_prefix_len);
+	(void)put(l, ms, sizeof(ms));
 }
 
 static bool write_all(int fd, const char *p, size_t len)

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bulwark/csp.h"
 #include "bulwark/random.h"
@@ -211,51 +212,113 @@ void bw_sechdr_free(struct bw_sechdr *sh)
 	free(sh);
 }
 
+/* The headers this module owns: whatever a handler set under these names is
+ * dropped before ours go on, so a handler can never weaken them. */
+static const char *const managed[] = {
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "Content-Security-Policy-Report-Only",
+        "Reporting-Endpoints",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Cross-Origin-Resource-Policy",
+        "Permissions-Policy",
+};
+
+static bool is_managed(const char *name, bool no_store)
+{
+	for (size_t i = 0; i < sizeof(managed) / sizeof(managed[0]); i++)
+		if (strcasecmp(name, managed[i]) == 0)
+			return true;
+	return no_store && strcasecmp(name, "Cache-Control") == 0;
+}
+
+/* A nonce we accept from the caller: base64url, 128 bits or more. */
+static bool nonce_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len < 22 || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)n[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Append without re-checking: every value here was checked in bw_sechdr_new
+ * (or is built from a checked nonce), and the caller made room. */
+static void put(struct bw_hdrs *out, const char *name, const char *value)
+{
+	out->items[out->count].name = name;
+	out->items[out->count].value = value;
+	out->count++;
+}
+
+enum bw_err bw_sechdr_apply_nonce(const struct bw_sechdr *sh, enum bw_content_kind kind,
+                                  bool no_store, struct bw_arena *arena, struct bw_hdrs *out,
+                                  const char *nonce)
+{
+	const char *csp = CSP_JSON;
+	bool html = kind == BW_CONTENT_HTML;
+	size_t w = 0, need;
+
+	BW_REQUIRE(sh != NULL && arena != NULL && out != NULL);
+	BW_REQUIRE(kind == BW_CONTENT_JSON || kind == BW_CONTENT_HTML || kind == BW_CONTENT_OTHER);
+	BW_REQUIRE(!html || nonce != NULL);
+	if (html) {
+		if (!nonce_ok(nonce))
+			return BW_ERR_INVALID;
+		csp = html_policy(arena, sh, nonce);
+		if (csp == NULL)
+			return BW_ERR_NOMEM;
+	}
+	for (size_t r = 0; r < out->count; r++)
+		if (!is_managed(out->items[r].name, no_store))
+			out->items[w++] = out->items[r];
+	out->count = w;
+	need = 8 + (sh->hsts != NULL) + (no_store ? 1 : 0) +
+	       (html ? (sh->report_only != NULL) + (sh->reporting_endpoints != NULL) : 0);
+	if (out->count + need > BW_HDRS_MAX)
+		return BW_ERR_LIMIT;
+	if (sh->hsts != NULL)
+		put(out, "Strict-Transport-Security", sh->hsts);
+	put(out, "Content-Security-Policy", csp);
+	if (html && sh->report_only != NULL)
+		put(out, "Content-Security-Policy-Report-Only", sh->report_only);
+	if (html && sh->reporting_endpoints != NULL)
+		put(out, "Reporting-Endpoints", sh->reporting_endpoints);
+	put(out, "X-Content-Type-Options", "nosniff");
+	put(out, "X-Frame-Options", "DENY");
+	put(out, "Referrer-Policy", "same-origin");
+	put(out, "Cross-Origin-Opener-Policy", "same-origin");
+	put(out, "Cross-Origin-Resource-Policy", "same-origin");
+	put(out, "Permissions-Policy", PERMISSIONS_POLICY);
+	if (no_store)
+		put(out, "Cache-Control", "no-store");
+	return BW_OK;
+}
+
 enum bw_err bw_sechdr_apply(const struct bw_sechdr *sh, enum bw_content_kind kind, bool no_store,
                             struct bw_arena *arena, struct bw_hdrs *out,
                             char nonce_out[BW_SECHDR_NONCE_SIZE])
 {
-	const char *csp = CSP_JSON;
-	bool html = kind == BW_CONTENT_HTML;
 	enum bw_err rc = BW_OK;
 
-	BW_REQUIRE(sh != NULL && arena != NULL && out != NULL);
-	BW_REQUIRE(kind == BW_CONTENT_JSON || kind == BW_CONTENT_HTML || kind == BW_CONTENT_OTHER);
-	BW_REQUIRE(!html || nonce_out != NULL);
+	BW_REQUIRE(kind != BW_CONTENT_HTML || nonce_out != NULL);
 	if (nonce_out != NULL)
 		nonce_out[0] = '\0';
-	if (html) {
+	if (kind == BW_CONTENT_HTML)
 		rc = bw_random_token(BW_SECHDR_NONCE_BYTES, nonce_out, BW_SECHDR_NONCE_SIZE);
-		if (rc != BW_OK)
-			goto out;
-		csp = html_policy(arena, sh, nonce_out);
-		if (csp == NULL) {
-			rc = BW_ERR_NOMEM;
-			goto out;
-		}
-	}
-	if (sh->hsts != NULL &&
-	    (rc = bw_hdrs_set(out, "Strict-Transport-Security", sh->hsts)) != BW_OK)
-		goto out;
-	if ((rc = bw_hdrs_set(out, "Content-Security-Policy", csp)) != BW_OK)
-		goto out;
-	if (html && sh->report_only != NULL &&
-	    (rc = bw_hdrs_set(out, "Content-Security-Policy-Report-Only", sh->report_only)) !=
-	            BW_OK)
-		goto out;
-	if (html && sh->reporting_endpoints != NULL &&
-	    (rc = bw_hdrs_set(out, "Reporting-Endpoints", sh->reporting_endpoints)) != BW_OK)
-		goto out;
-	if ((rc = bw_hdrs_set(out, "X-Content-Type-Options", "nosniff")) != BW_OK ||
-	    (rc = bw_hdrs_set(out, "X-Frame-Options", "DENY")) != BW_OK ||
-	    (rc = bw_hdrs_set(out, "Referrer-Policy", "same-origin")) != BW_OK ||
-	    (rc = bw_hdrs_set(out, "Cross-Origin-Opener-Policy", "same-origin")) != BW_OK ||
-	    (rc = bw_hdrs_set(out, "Cross-Origin-Resource-Policy", "same-origin")) != BW_OK ||
-	    (rc = bw_hdrs_set(out, "Permissions-Policy", PERMISSIONS_POLICY)) != BW_OK)
-		goto out;
-	if (no_store)
-		rc = bw_hdrs_set(out, "Cache-Control", "no-store");
-out:
+	if (rc == BW_OK)
+		rc = bw_sechdr_apply_nonce(sh, kind, no_store, arena, out,
+		                           kind == BW_CONTENT_HTML ? nonce_out : NULL);
 	if (rc != BW_OK && nonce_out != NULL)
 		nonce_out[0] = '\0';
 	return rc;
