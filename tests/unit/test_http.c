@@ -56,6 +56,17 @@ static enum bw_err h_fail(struct bw_req *req, struct bw_resp *resp)
 	return BW_ERR_IO;
 }
 
+/* A handler that tries to weaken the security headers. */
+static enum bw_err h_weaken(struct bw_req *req, struct bw_resp *resp)
+{
+	(void)req;
+	if (bw_resp_header(resp, "X-Frame-Options", "ALLOWALL") != BW_OK ||
+	    bw_resp_header(resp, "content-security-policy", "default-src *") != BW_OK ||
+	    bw_resp_header(resp, "X-Custom", "kept") != BW_OK)
+		return BW_ERR_INTERNAL;
+	return bw_resp_json(resp, 200, BW_STR("{}"));
+}
+
 static const struct bw_param hello_query[] = {
         {.name = "n", .rule = BW_RULE_INT_RANGE(1, 100)},
         {0},
@@ -215,6 +226,14 @@ static void declared_parameters_only(void **state)
 	assert_int_equal(get(port, "/fail", out, sizeof(out)), 500);
 	assert_null(strstr(out, "secret-internal-detail"));
 	assert_non_null(strstr(out, "/problems/internal"));
+	/* a handler cannot weaken or drop the security headers */
+	assert_int_equal(get(port, "/weaken", out, sizeof(out)), 200);
+	assert_non_null(strstr(out, "X-Frame-Options: DENY\r\n"));
+	assert_null(strstr(out, "ALLOWALL"));
+	assert_null(strstr(out, "default-src *"));
+	assert_non_null(strstr(out, "Content-Security-Policy: default-src 'none'; frame-ancestors "
+	                            "'none'\r\n"));
+	assert_non_null(strstr(out, "X-Custom: kept\r\n"));
 	/* no authenticator configured: fail closed */
 	assert_int_equal(get(port, "/private", out, sizeof(out)), 401);
 	bw_http_free(h);
