@@ -104,6 +104,7 @@ static const struct bw_route routes[] = {
          .body = BW_BODY_JSON,
          .schema = &echo_schema},
         {.path = "/private", .methods = BW_GET, .handler = h_hello, .auth = BW_AUTH_SESSION},
+        {.path = "/weaken", .methods = BW_GET, .handler = h_weaken},
 };
 
 static struct bw_http *start_server(unsigned workers, unsigned queue, unsigned per_ip)
