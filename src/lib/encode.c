@@ -123,99 +123,99 @@ static bool html_forbidden(uint32_t c)
 	return (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFEu) == 0xFFFEu;
 }
 
-static enum bw_err enc_html_text(struct sink *s, const uint8_t *p, size_t len,
-                                 enum bw_utf8_policy pol)
-{
-	for (size_t i = 0; i < len;) {
-		uint32_t c;
-		enum bw_err rc = next_cp(p, len, &i, pol, &c);
+/* A fixed replacement for one code point. */
+struct escape {
+	uint32_t c;
+	const char *to;
+};
 
-		if (rc != BW_OK)
-			return rc;
-		switch (c) {
-		case '&':
-			put(s, "&amp;", 5);
-			break;
-		case '<':
-			put(s, "&lt;", 4);
-			break;
-		case '>':
-			put(s, "&gt;", 4);
-			break;
-		case '"':
-			put(s, "&quot;", 6);
-			break;
-		case '\'':
-			put(s, "&#x27;", 6);
-			break;
-		default:
-			put_utf8(s, html_forbidden(c) ? 0xFFFD : c);
-			break;
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Write the replacement t[] has for c and say so; false when it has none. */
+static bool put_escape(struct sink *s, const struct escape *t, size_t n, uint32_t c)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].c == c) {
+			put(s, t[i].to, strlen(t[i].to));
+			return true;
 		}
 	}
-	return BW_OK;
+	return false;
 }
 
-static enum bw_err enc_html_attr(struct sink *s, const uint8_t *p, size_t len,
-                                 enum bw_utf8_policy pol)
+/* Where a code point stands in its input: an LDAP DN escapes a space at either end. */
+struct cp_pos {
+	bool first, last;
+};
+
+/* An encoder of one decoded code point. */
+typedef void cp_encoder(struct sink *s, uint32_t c, struct cp_pos pos);
+
+/* Decode p[0..len) once, in order, handing each code point to put_cp. */
+static enum bw_err each_cp(struct sink *s, const uint8_t *p, size_t len, enum bw_utf8_policy pol,
+                           cp_encoder *put_cp)
 {
 	for (size_t i = 0; i < len;) {
+		size_t at = i;
 		uint32_t c;
 		enum bw_err rc = next_cp(p, len, &i, pol, &c);
 
 		if (rc != BW_OK)
 			return rc;
-		if (is_alnum(c))
-			put_c(s, (char)c);
-		else if (html_forbidden(c))
-			put_utf8(s, 0xFFFD);
-		else if (c < 0x80)
-			put_hex(s, "&#x", c, 2, HEX_UP, ";");
-		else
-			put_utf8(s, c);
+		put_cp(s, c, (struct cp_pos){at == 0, i == len});
 	}
 	return BW_OK;
 }
 
-static enum bw_err enc_js(struct sink *s, const uint8_t *p, size_t len, enum bw_utf8_policy pol)
+static void cp_html_text(struct sink *s, uint32_t c, struct cp_pos pos)
 {
-	for (size_t i = 0; i < len;) {
-		uint32_t c;
-		enum bw_err rc = next_cp(p, len, &i, pol, &c);
+	static const struct escape esc[] = {
+	        {'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#x27;"},
+	};
 
-		if (rc != BW_OK)
-			return rc;
-		if (is_alnum(c)) {
-			put_c(s, (char)c);
-		} else if (c < 0x100) {
-			put_hex(s, "\\x", c, 2, HEX_UP, "");
-		} else if (c < 0x10000) {
-			put_hex(s, "\\u", c, 4, HEX_UP, "");
-		} else {
-			/* JavaScript strings are UTF-16: a surrogate pair */
-			uint32_t v = c - 0x10000;
-
-			put_hex(s, "\\u", 0xD800 + (v >> 10), 4, HEX_UP, "");
-			put_hex(s, "\\u", 0xDC00 + (v & 0x3FF), 4, HEX_UP, "");
-		}
-	}
-	return BW_OK;
+	(void)pos;
+	if (!put_escape(s, esc, COUNT_OF(esc), c))
+		put_utf8(s, html_forbidden(c) ? 0xFFFD : c);
 }
 
-static enum bw_err enc_css(struct sink *s, const uint8_t *p, size_t len, enum bw_utf8_policy pol)
+static void cp_html_attr(struct sink *s, uint32_t c, struct cp_pos pos)
 {
-	for (size_t i = 0; i < len;) {
-		uint32_t c;
-		enum bw_err rc = next_cp(p, len, &i, pol, &c);
+	(void)pos;
+	if (is_alnum(c))
+		put_c(s, (char)c);
+	else if (html_forbidden(c))
+		put_utf8(s, 0xFFFD);
+	else if (c < 0x80)
+		put_hex(s, "&#x", c, 2, HEX_UP, ";");
+	else
+		put_utf8(s, c);
+}
 
-		if (rc != BW_OK)
-			return rc;
-		if (is_alnum(c))
-			put_c(s, (char)c);
-		else
-			put_hex(s, "\\", c == 0 ? 0xFFFD : c, 1, HEX_UP, " ");
+static void cp_js(struct sink *s, uint32_t c, struct cp_pos pos)
+{
+	(void)pos;
+	if (is_alnum(c)) {
+		put_c(s, (char)c);
+	} else if (c < 0x100) {
+		put_hex(s, "\\x", c, 2, HEX_UP, "");
+	} else if (c < 0x10000) {
+		put_hex(s, "\\u", c, 4, HEX_UP, "");
+	} else {
+		/* JavaScript strings are UTF-16: a surrogate pair */
+		uint32_t v = c - 0x10000;
+
+		put_hex(s, "\\u", 0xD800 + (v >> 10), 4, HEX_UP, "");
+		put_hex(s, "\\u", 0xDC00 + (v & 0x3FF), 4, HEX_UP, "");
 	}
-	return BW_OK;
+}
+
+static void cp_css(struct sink *s, uint32_t c, struct cp_pos pos)
+{
+	(void)pos;
+	if (is_alnum(c))
+		put_c(s, (char)c);
+	else
+		put_hex(s, "\\", c == 0 ? 0xFFFD : c, 1, HEX_UP, " ");
 }
 
 static bool url_unreserved(uint8_t c)
@@ -223,73 +223,34 @@ static bool url_unreserved(uint8_t c)
 	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-static enum bw_err enc_url(struct sink *s, const uint8_t *p, size_t len, enum bw_utf8_policy pol)
+static void cp_url(struct sink *s, uint32_t c, struct cp_pos pos)
 {
-	for (size_t i = 0; i < len;) {
-		uint32_t c;
-		uint8_t u[4];
-		size_t n;
-		enum bw_err rc = next_cp(p, len, &i, pol, &c);
+	uint8_t u[4];
+	size_t n = bw_utf8_encode(c, u);
 
-		if (rc != BW_OK)
-			return rc;
-		n = bw_utf8_encode(c, u);
-		for (size_t k = 0; k < n; k++) {
-			if (url_unreserved(u[k]))
-				put_c(s, (char)u[k]);
-			else
-				put_hex(s, "%", u[k], 2, HEX_UP, "");
-		}
+	(void)pos;
+	for (size_t k = 0; k < n; k++) {
+		if (url_unreserved(u[k]))
+			put_c(s, (char)u[k]);
+		else
+			put_hex(s, "%", u[k], 2, HEX_UP, "");
 	}
-	return BW_OK;
 }
 
-static enum bw_err enc_json(struct sink *s, const uint8_t *p, size_t len, enum bw_utf8_policy pol)
+static void cp_json(struct sink *s, uint32_t c, struct cp_pos pos)
 {
-	for (size_t i = 0; i < len;) {
-		uint32_t c;
-		enum bw_err rc = next_cp(p, len, &i, pol, &c);
+	static const struct escape esc[] = {
+	        {'"', "\\\""}, {'\\', "\\\\"}, {'\b', "\\b"}, {'\f', "\\f"},
+	        {'\n', "\\n"}, {'\r', "\\r"},  {'\t', "\\t"},
+	};
 
-		if (rc != BW_OK)
-			return rc;
-		switch (c) {
-		case '"':
-			put(s, "\\\"", 2);
-			break;
-		case '\\':
-			put(s, "\\\\", 2);
-			break;
-		case '\b':
-			put(s, "\\b", 2);
-			break;
-		case '\f':
-			put(s, "\\f", 2);
-			break;
-		case '\n':
-			put(s, "\\n", 2);
-			break;
-		case '\r':
-			put(s, "\\r", 2);
-			break;
-		case '\t':
-			put(s, "\\t", 2);
-			break;
-		case '<':
-		case '>':
-		case '&':
-		case 0x2028:
-		case 0x2029:
-			put_hex(s, "\\u", c, 4, HEX_UP, "");
-			break;
-		default:
-			if (c < 0x20)
-				put_hex(s, "\\u", c, 4, HEX_UP, "");
-			else
-				put_utf8(s, c);
-			break;
-		}
-	}
-	return BW_OK;
+	(void)pos;
+	if (put_escape(s, esc, COUNT_OF(esc), c))
+		return;
+	if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029)
+		put_hex(s, "\\u", c, 4, HEX_UP, "");
+	else
+		put_utf8(s, c);
 }
 
 static enum bw_err enc_header(struct sink *s, const uint8_t *p, size_t len)
@@ -321,6 +282,9 @@ static void put_bytes_hex(struct sink *s, const uint8_t *p, size_t n)
 
 static enum bw_err enc_log(struct sink *s, const uint8_t *p, size_t len)
 {
+	static const struct escape esc[] = {
+	        {'\n', "\\n"}, {'\r', "\\r"}, {'\t', "\\t"}, {'\\', "\\\\"}, {'"', "\\\""},
+	};
 	size_t i = 0;
 
 	while (i < len) {
@@ -338,102 +302,75 @@ static enum bw_err enc_log(struct sink *s, const uint8_t *p, size_t len)
 			i += n;
 			continue;
 		}
-		switch (b) {
-		case '\n':
-			put(s, "\\n", 2);
-			break;
-		case '\r':
-			put(s, "\\r", 2);
-			break;
-		case '\t':
-			put(s, "\\t", 2);
-			break;
-		case '\\':
-			put(s, "\\\\", 2);
-			break;
-		case '"':
-			put(s, "\\\"", 2);
-			break;
-		default:
+		if (!put_escape(s, esc, COUNT_OF(esc), b)) {
 			if (b < 0x20 || b == 0x7F || b == '\'')
 				put_bytes_hex(s, &b, 1);
 			else
 				put_c(s, (char)b);
-			break;
 		}
 		i++;
 	}
 	return BW_OK;
 }
 
-static enum bw_err enc_ldap_filter(struct sink *s, const uint8_t *p, size_t len)
+static void cp_ldap_filter(struct sink *s, uint32_t c, struct cp_pos pos)
 {
-	for (size_t i = 0; i < len;) {
-		uint32_t c;
-		enum bw_err rc = next_cp(p, len, &i, BW_UTF8_REFUSE, &c);
-
-		if (rc != BW_OK)
-			return rc;
-		if (c == '*' || c == '(' || c == ')' || c == '\\' || c < 0x20 || c == 0x7F)
-			put_hex(s, "\\", c, 2, HEX_LO, "");
-		else
-			put_utf8(s, c);
-	}
-	return BW_OK;
+	(void)pos;
+	if (c == '*' || c == '(' || c == ')' || c == '\\' || c < 0x20 || c == 0x7F)
+		put_hex(s, "\\", c, 2, HEX_LO, "");
+	else
+		put_utf8(s, c);
 }
 
-static enum bw_err enc_ldap_dn(struct sink *s, const uint8_t *p, size_t len)
+static void cp_ldap_dn(struct sink *s, uint32_t c, struct cp_pos pos)
 {
-	for (size_t i = 0; i < len;) {
-		size_t at = i;
-		uint32_t c;
-		enum bw_err rc = next_cp(p, len, &i, BW_UTF8_REFUSE, &c);
-
-		if (rc != BW_OK)
-			return rc;
-		if (c < 0x20 || c == 0x7F || c == '*' || c == '(' || c == ')') {
-			/* * ( ) are not special in a DN, but a DN is often put in a filter */
-			put_hex(s, "\\", c, 2, HEX_LO, "");
-		} else if (c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' ||
-		           c == ';' || c == '=' || (c == ' ' && (at == 0 || i == len)) ||
-		           (c == '#' && at == 0)) {
-			put_c(s, '\\');
-			put_c(s, (char)c);
-		} else {
-			put_utf8(s, c);
-		}
+	if (c < 0x20 || c == 0x7F || c == '*' || c == '(' || c == ')') {
+		/* * ( ) are not special in a DN, but a DN is often put in a filter */
+		put_hex(s, "\\", c, 2, HEX_LO, "");
+	} else if (c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' ||
+	           c == ';' || c == '=' || (c == ' ' && (pos.first || pos.last)) ||
+	           (c == '#' && pos.first)) {
+		put_c(s, '\\');
+		put_c(s, (char)c);
+	} else {
+		put_utf8(s, c);
 	}
-	return BW_OK;
 }
+
+/*
+ * Every context's encoder, indexed by enum bw_encoding: most encode code
+ * point by code point (cp), after each_cp has decoded them with the caller's
+ * UTF-8 policy, or always refusing invalid UTF-8 when strict; the header
+ * value and log field encoders take the whole input (whole).
+ */
+static const struct encoder {
+	cp_encoder *cp;
+	bool strict;
+	enum bw_err (*whole)(struct sink *s, const uint8_t *p, size_t len);
+} encoders[BW_ENCODE__COUNT] = {
+        [BW_ENCODE_HTML_TEXT] = {.cp = cp_html_text},
+        [BW_ENCODE_HTML_ATTR] = {.cp = cp_html_attr},
+        [BW_ENCODE_JS_STRING] = {.cp = cp_js},
+        [BW_ENCODE_CSS_STRING] = {.cp = cp_css},
+        [BW_ENCODE_URL_COMPONENT] = {.cp = cp_url},
+        [BW_ENCODE_JSON_STRING] = {.cp = cp_json},
+        [BW_ENCODE_HEADER_VALUE] = {.whole = enc_header},
+        [BW_ENCODE_LOG_FIELD] = {.whole = enc_log},
+        [BW_ENCODE_LDAP_FILTER] = {.cp = cp_ldap_filter, .strict = true},
+        [BW_ENCODE_LDAP_DN] = {.cp = cp_ldap_dn, .strict = true},
+};
 
 static enum bw_err run(struct sink *s, enum bw_encoding ctx, enum bw_utf8_policy pol,
                        const uint8_t *p, size_t len)
 {
-	switch (ctx) {
-	case BW_ENCODE_HTML_TEXT:
-		return enc_html_text(s, p, len, pol);
-	case BW_ENCODE_HTML_ATTR:
-		return enc_html_attr(s, p, len, pol);
-	case BW_ENCODE_JS_STRING:
-		return enc_js(s, p, len, pol);
-	case BW_ENCODE_CSS_STRING:
-		return enc_css(s, p, len, pol);
-	case BW_ENCODE_URL_COMPONENT:
-		return enc_url(s, p, len, pol);
-	case BW_ENCODE_JSON_STRING:
-		return enc_json(s, p, len, pol);
-	case BW_ENCODE_HEADER_VALUE:
-		return enc_header(s, p, len);
-	case BW_ENCODE_LOG_FIELD:
-		return enc_log(s, p, len);
-	case BW_ENCODE_LDAP_FILTER:
-		return enc_ldap_filter(s, p, len);
-	case BW_ENCODE_LDAP_DN:
-		return enc_ldap_dn(s, p, len);
-	case BW_ENCODE__COUNT:
-		break;
-	}
-	bw_panic("encode: unknown context %d", (int)ctx);
+	const struct encoder *e =
+	        (unsigned)ctx < (unsigned)BW_ENCODE__COUNT ? &encoders[ctx] : NULL;
+
+	if (e == NULL || (e->cp == NULL && e->whole == NULL))
+		bw_panic("encode: unknown context %d", (int)ctx);
+	if (e->whole != NULL)
+		return e->whole(s, p, len);
+	return each_cp(s, p, len, e->strict ? BW_UTF8_REFUSE : pol, e->cp);
 }
 
 /* The counting pass: output length, or the input's error. */
@@ -498,61 +435,32 @@ static enum bw_err encode_buf(struct bw_buf *b, enum bw_encoding ctx, enum bw_ut
 	return rc;
 }
 
-enum bw_err bw_encode_html_text(struct bw_buf *b, const void *p, size_t len,
-                                enum bw_utf8_policy pol)
-{
-	return encode_buf(b, BW_ENCODE_HTML_TEXT, pol, p, len);
-}
+/*
+ * The public encoders, one per context (encode.h documents each): the text
+ * encoders pass the caller's UTF-8 policy on, the strict ones refuse.
+ */
+#define TEXT_ENCODER(name, ctx)                                                   \
+	enum bw_err bw_encode_##name(struct bw_buf *b, const void *p, size_t len, \
+	                             enum bw_utf8_policy pol)                     \
+	{                                                                         \
+		return encode_buf(b, ctx, pol, p, len);                           \
+	}
+#define STRICT_ENCODER(name, ctx)                                                 \
+	enum bw_err bw_encode_##name(struct bw_buf *b, const void *p, size_t len) \
+	{                                                                         \
+		return encode_buf(b, ctx, BW_UTF8_REFUSE, p, len);                \
+	}
 
-enum bw_err bw_encode_html_attr(struct bw_buf *b, const void *p, size_t len,
-                                enum bw_utf8_policy pol)
-{
-	return encode_buf(b, BW_ENCODE_HTML_ATTR, pol, p, len);
-}
-
-enum bw_err bw_encode_js_string(struct bw_buf *b, const void *p, size_t len,
-                                enum bw_utf8_policy pol)
-{
-	return encode_buf(b, BW_ENCODE_JS_STRING, pol, p, len);
-}
-
-enum bw_err bw_encode_css_string(struct bw_buf *b, const void *p, size_t len,
-                                 enum bw_utf8_policy pol)
-{
-	return encode_buf(b, BW_ENCODE_CSS_STRING, pol, p, len);
-}
-
-enum bw_err bw_encode_url_component(struct bw_buf *b, const void *p, size_t len,
-                                    enum bw_utf8_policy pol)
-{
-	return encode_buf(b, BW_ENCODE_URL_COMPONENT, pol, p, len);
-}
-
-enum bw_err bw_encode_json_string(struct bw_buf *b, const void *p, size_t len,
-                                  enum bw_utf8_policy pol)
-{
-	return encode_buf(b, BW_ENCODE_JSON_STRING, pol, p, len);
-}
-
-enum bw_err bw_encode_header_value(struct bw_buf *b, const void *p, size_t len)
-{
-	return encode_buf(b, BW_ENCODE_HEADER_VALUE, BW_UTF8_REFUSE, p, len);
-}
-
-enum bw_err bw_encode_log_field(struct bw_buf *b, const void *p, size_t len)
-{
-	return encode_buf(b, BW_ENCODE_LOG_FIELD, BW_UTF8_REFUSE, p, len);
-}
-
-enum bw_err bw_encode_ldap_filter(struct bw_buf *b, const void *p, size_t len)
-{
-	return encode_buf(b, BW_ENCODE_LDAP_FILTER, BW_UTF8_REFUSE, p, len);
-}
-
-enum bw_err bw_encode_ldap_dn(struct bw_buf *b, const void *p, size_t len)
-{
-	return encode_buf(b, BW_ENCODE_LDAP_DN, BW_UTF8_REFUSE, p, len);
-}
+TEXT_ENCODER(html_text, BW_ENCODE_HTML_TEXT)
+TEXT_ENCODER(html_attr, BW_ENCODE_HTML_ATTR)
+TEXT_ENCODER(js_string, BW_ENCODE_JS_STRING)
+TEXT_ENCODER(css_string, BW_ENCODE_CSS_STRING)
+TEXT_ENCODER(url_component, BW_ENCODE_URL_COMPONENT)
+TEXT_ENCODER(json_string, BW_ENCODE_JSON_STRING)
+STRICT_ENCODER(header_value, BW_ENCODE_HEADER_VALUE)
+STRICT_ENCODER(log_field, BW_ENCODE_LOG_FIELD)
+STRICT_ENCODER(ldap_filter, BW_ENCODE_LDAP_FILTER)
+STRICT_ENCODER(ldap_dn, BW_ENCODE_LDAP_DN)
 
 enum bw_err bw_encode_arena(struct bw_arena *a, enum bw_encoding ctx, struct bw_str in,
                             struct bw_str *out)

@@ -303,57 +303,38 @@ static enum bw_err lookup(const json_t *obj, const struct bw_json_schema *schema
 	return BW_OK;
 }
 
-enum bw_err bw_json_get_str(const json_t *obj, const struct bw_json_schema *schema,
-                            const char *name, struct bw_str *out)
+static int64_t int_of(const json_t *v)
 {
-	const json_t *v = NULL;
-	enum bw_err rc;
-
-	BW_REQUIRE(out != NULL);
-	rc = lookup(obj, schema, name, BW_JSON_STRING, &v);
-	if (rc == BW_OK)
-		*out = string_of(v);
-	return rc;
+	return (int64_t)json_integer_value(v);
 }
 
-enum bw_err bw_json_get_int(const json_t *obj, const struct bw_json_schema *schema,
-                            const char *name, int64_t *out)
+static bool bool_of(const json_t *v)
 {
-	const json_t *v = NULL;
-	enum bw_err rc;
-
-	BW_REQUIRE(out != NULL);
-	rc = lookup(obj, schema, name, BW_JSON_INT, &v);
-	if (rc == BW_OK)
-		*out = (int64_t)json_integer_value(v);
-	return rc;
+	return json_is_true(v);
 }
 
-enum bw_err bw_json_get_bool(const json_t *obj, const struct bw_json_schema *schema,
-                             const char *name, bool *out)
-{
-	const json_t *v = NULL;
-	enum bw_err rc;
+/*
+ * The typed getters of json.h, one per field type: the declared, checked
+ * value of name read with conv into *out, which is written only on BW_OK.
+ */
+#define JSON_GETTER(fn, type, ctype, conv)                                                       \
+	enum bw_err fn(const json_t *obj, const struct bw_json_schema *schema, const char *name, \
+	               ctype *out)                                                               \
+	{                                                                                        \
+		const json_t *v = NULL;                                                          \
+		enum bw_err rc;                                                                  \
+                                                                                                 \
+		BW_REQUIRE(out != NULL);                                                         \
+		rc = lookup(obj, schema, name, type, &v);                                        \
+		if (rc == BW_OK)                                                                 \
+			*out = conv(v);                                                          \
+		return rc;                                                                       \
+	}
 
-	BW_REQUIRE(out != NULL);
-	rc = lookup(obj, schema, name, BW_JSON_BOOL, &v);
-	if (rc == BW_OK)
-		*out = json_is_true(v);
-	return rc;
-}
-
-enum bw_err bw_json_get_count(const json_t *obj, const struct bw_json_schema *schema,
-                              const char *name, size_t *out)
-{
-	const json_t *v = NULL;
-	enum bw_err rc;
-
-	BW_REQUIRE(out != NULL);
-	rc = lookup(obj, schema, name, BW_JSON_STRING_ARRAY, &v);
-	if (rc == BW_OK)
-		*out = json_array_size(v);
-	return rc;
-}
+JSON_GETTER(bw_json_get_str, BW_JSON_STRING, struct bw_str, string_of)
+JSON_GETTER(bw_json_get_int, BW_JSON_INT, int64_t, int_of)
+JSON_GETTER(bw_json_get_bool, BW_JSON_BOOL, bool, bool_of)
+JSON_GETTER(bw_json_get_count, BW_JSON_STRING_ARRAY, size_t, json_array_size)
 
 enum bw_err bw_json_get_item(const json_t *obj, const struct bw_json_schema *schema,
                              const char *name, size_t i, struct bw_str *out)
