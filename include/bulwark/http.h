@@ -55,6 +55,17 @@ enum bw_auth_kind {
 	BW_AUTH_APIKEY = 1u << 2,  /**< Authorization: Bearer bwk_… */
 };
 
+/**
+ * CSRF policy of a route, for requests authenticated by the session cookie
+ * with an unsafe method (POST, PUT, PATCH, DELETE). Bearer-authenticated
+ * requests carry no ambient credentials and need none.
+ */
+enum bw_csrf_policy {
+	BW_CSRF_TOKEN = 0,  /**< session-bound token + Origin/Referer + Sec-Fetch-Site (default) */
+	BW_CSRF_PRESESSION, /**< a pre-session token (login and registration forms) */
+	BW_CSRF_NOT_COOKIE, /**< the route takes no cookie credentials at all */
+};
+
 /** CORS behaviour of a route. */
 enum bw_route_cors {
 	BW_ROUTE_CORS_ALLOWLIST = 0, /**< only configured origins, with credentials (default) */
@@ -97,6 +108,7 @@ struct bw_route {
 	                                          any strict JSON (e.g. CSP reports) */
 	unsigned auth;                       /**< enum bw_auth_kind bits; 0 = public */
 	const char *const *scopes;           /**< NULL-terminated; all required */
+	enum bw_csrf_policy csrf;            /**< the table check refuses a cookie route without one */
 	const char *rate_class;              /**< rate-limit class name, NULL = "default" */
 	enum bw_route_cors cors;
 	enum bw_route_access access;

@@ -59,6 +59,10 @@ static bool compile_one(const struct bw_route *rt, struct compiled *c)
 		return false;
 	if (rt->methods & BW_OPTIONS)
 		return false; /* preflights belong to the core */
+	if ((rt->auth & BW_AUTH_SESSION) && rt->csrf == BW_CSRF_NOT_COOKIE)
+		return false; /* a cookie-authenticated route cannot go without CSRF checks */
+	if (rt->scopes != NULL && rt->auth == BW_AUTH_PUBLIC)
+		return false; /* scopes need credentials to be checked against */
 	if (strcmp(p, "/") == 0)
 		return true;
 	p++;

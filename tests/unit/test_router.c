@@ -103,6 +103,8 @@ static void unknown_paths(void **state)
 	assert_int_equal(m.allowed, 0);
 }
 
+static const char *const scopes[] = {"notes:read", NULL};
+
 static void bad_tables_are_refused(void **state)
 {
 	static const struct bw_param other[] = {{.name = "other", .rule = {.kind = BW_RULE_UUID}},
@@ -117,10 +119,17 @@ static void bad_tables_are_refused(void **state)
 	        {{.path = "/a", .methods = BW_GET}},
 	        {{.path = "/a", .methods = BW_OPTIONS, .handler = h_dummy}},
 	        {{.path = "/a b", .methods = BW_GET, .handler = h_dummy}},
+	        /* a cookie route cannot opt out of CSRF; scopes need credentials */
+	        {{.path = "/a",
+	          .methods = BW_POST,
+	          .handler = h_dummy,
+	          .auth = BW_AUTH_SESSION,
+	          .csrf = BW_CSRF_NOT_COOKIE}},
+	        {{.path = "/a", .methods = BW_GET, .handler = h_dummy, .scopes = scopes}},
 	        {{.path = "/a", .methods = BW_GET, .handler = h_dummy},
 	         {.path = "/a", .methods = BW_GET | BW_POST, .handler = h_dummy}},
 	};
-	size_t sizes[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
+	size_t sizes[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
