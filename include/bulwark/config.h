@@ -184,6 +184,16 @@ const struct bw_config_key *bw_config_find(const struct bw_config_schema *schema
 BW_MUST_CHECK enum bw_err bw_config_write(const struct bw_config_schema *schema, const void *target,
                                           struct bw_buf *out);
 
+/**
+ * bw_config_check - check the stored UINT, SIZE and DURATION values of target
+ * against their keys' bounds, and ENUM indexes against their choices: what a
+ * parsed value always meets, for a struct filled in by code (defaults,
+ * derived values). BW_ERR_RANGE with *err (may be NULL) naming the first key
+ * that fails, in schema order. target is borrowed.
+ */
+BW_MUST_CHECK enum bw_err bw_config_check(const struct bw_config_schema *schema, const void *target,
+                                          struct bw_config_error *err);
+
 /** bw_config_free - free the LIST items of target and zero their counts. */
 void bw_config_free(const struct bw_config_schema *schema, void *target);
 

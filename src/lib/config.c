@@ -154,15 +154,13 @@ static void schema_check(const struct bw_config_schema *schema)
 		case BW_CONFIG_STRING:
 		case BW_CONFIG_SECRET:
 			break;
+		case BW_CONFIG_DURATION:
+			BW_REQUIRE(k->unit_ms == 1 || k->unit_ms == 1000);
+			__attribute__((fallthrough)); /* bounds as for numbers */
 		case BW_CONFIG_UINT:
 		case BW_CONFIG_SIZE:
 			BW_REQUIRE(width_ok(k->size) && k->min <= k->max &&
 			           k->max <= width_max(k->size));
-			break;
-		case BW_CONFIG_DURATION:
-			BW_REQUIRE(width_ok(k->size) && k->min <= k->max &&
-			           k->max <= width_max(k->size));
-			BW_REQUIRE(k->unit_ms == 1 || k->unit_ms == 1000);
 			break;
 		case BW_CONFIG_BOOL:
 			BW_REQUIRE(k->size == sizeof(bool));
@@ -855,18 +853,20 @@ enum bw_err bw_config_parse(const struct bw_config_schema *schema, const void *t
 /* What to say about a configuration file bw_fs_read_file refused. */
 static const char *read_message(enum bw_err rc)
 {
-	switch (rc) {
-	case BW_ERR_NOT_FOUND:
-		return "file not found";
-	case BW_ERR_DENIED:
-		return "not a regular file, or writable by group or others";
-	case BW_ERR_LIMIT:
-		return "file too large";
-	case BW_ERR_NOMEM:
-		return "out of memory";
-	default:
-		return "cannot read file";
-	}
+	static const struct {
+		enum bw_err rc;
+		const char *message;
+	} messages[] = {
+	        {BW_ERR_NOT_FOUND, "file not found"},
+	        {BW_ERR_DENIED, "not a regular file, or writable by group or others"},
+	        {BW_ERR_LIMIT, "file too large"},
+	        {BW_ERR_NOMEM, "out of memory"},
+	};
+
+	for (size_t i = 0; i < sizeof(messages) / sizeof(messages[0]); i++)
+		if (messages[i].rc == rc)
+			return messages[i].message;
+	return "cannot read file";
 }
 
 enum bw_err bw_config_load_file(const struct bw_config_schema *schema, const char *path,
@@ -1127,6 +1127,37 @@ enum bw_err bw_config_write(const struct bw_config_schema *schema, const void *t
 		}
 	}
 	return rc;
+}
+
+enum bw_err bw_config_check(const struct bw_config_schema *schema, const void *target,
+                            struct bw_config_error *err)
+{
+	BW_REQUIRE(target != NULL);
+	schema_check(schema);
+	for (size_t i = 0; i < schema->n_keys; i++) {
+		const struct bw_config_key *k = &schema->keys[i];
+		const void *field = (const char *)target + k->offset;
+		uint64_t v;
+
+		switch (k->type) {
+		case BW_CONFIG_UINT:
+		case BW_CONFIG_SIZE:
+		case BW_CONFIG_DURATION:
+			v = load_uint(field, k->size);
+			if (v >= k->min && v <= k->max)
+				continue;
+			err_set(err, 0, bw_str_c(k->name), "value out of range");
+			return BW_ERR_RANGE;
+		case BW_CONFIG_ENUM:
+			if (load_uint(field, k->size) < choice_count(k->choices))
+				continue;
+			err_set(err, 0, bw_str_c(k->name), "not one of the choices");
+			return BW_ERR_RANGE;
+		default:
+			continue;
+		}
+	}
+	return BW_OK;
 }
 
 void bw_config_free(const struct bw_config_schema *schema, void *target)

@@ -20,186 +20,83 @@
 
 static const char *const modes[] = {"production", "development", NULL};
 
-/* Limits on the counts above: generous, but a typo of three extra digits is refused. */
+/*
+ * One line per key: its type, name, member of struct bw_settings, bounds in
+ * stored units (DURATION: unit_ms 1 stores milliseconds, 1000 seconds) and
+ * doc line. Limits on the counts: generous, but a typo of three extra digits
+ * is refused.
+ */
+#define KEY(t, n, m, d)                                                        \
+	{                                                                      \
+		.name = n, .type = BW_CONFIG_##t, BW_CONFIG_AT(S, m), .doc = d \
+	}
+#define ENUM_KEY(n, m, names, d)                                                                  \
+	{                                                                                         \
+		.name = n, .type = BW_CONFIG_ENUM, BW_CONFIG_AT(S, m), .choices = names, .doc = d \
+	}
+#define LIST_KEY(n, m, d)                                              \
+	{                                                              \
+		.name = n, .type = BW_CONFIG_LIST, BW_CONFIG_AT(S, m), \
+		.count_offset = offsetof(S, n_##m), .doc = d           \
+	}
+#define NUMBER_KEY(t, n, m, lo, hi, d)                                                      \
+	{                                                                                   \
+		.name = n, .type = BW_CONFIG_##t, BW_CONFIG_AT(S, m), .min = lo, .max = hi, \
+		.doc = d                                                                    \
+	}
+#define DURATION_KEY(n, m, unit, lo, hi, d)                                                 \
+	{                                                                                   \
+		.name = n, .type = BW_CONFIG_DURATION, BW_CONFIG_AT(S, m), .unit_ms = unit, \
+		.min = lo, .max = hi, .doc = d                                              \
+	}
+
 static const struct bw_config_key keys[] = {
-        {.name = "server.mode",
-         .type = BW_CONFIG_ENUM,
-         BW_CONFIG_AT(S, mode),
-         .choices = modes,
-         .doc = "production (default) or development (--dev)"},
-        {.name = "server.listen",
-         .type = BW_CONFIG_STRING,
-         BW_CONFIG_AT(S, listen),
-         .doc = "https://HOST:PORT or http://HOST:PORT to bind"},
-        {.name = "server.public_origin",
-         .type = BW_CONFIG_STRING,
-         BW_CONFIG_AT(S, public_origin),
-         .doc = "origin links and the issuer are built from"},
-        {.name = "server.data_dir",
-         .type = BW_CONFIG_STRING,
-         BW_CONFIG_AT(S, data_dir),
-         .doc = "keys, certificate and SQLite database"},
-        {.name = "server.allowed_hosts",
-         .type = BW_CONFIG_LIST,
-         BW_CONFIG_AT(S, allowed_hosts),
-         .count_offset = offsetof(S, n_allowed_hosts),
-         .doc = "Host header values accepted"},
-        {.name = "server.trusted_proxies",
-         .type = BW_CONFIG_LIST,
-         BW_CONFIG_AT(S, trusted_proxies),
-         .count_offset = offsetof(S, n_trusted_proxies),
-         .doc = "CIDRs whose X-Forwarded-For is believed"},
-        {.name = "server.threads",
-         .type = BW_CONFIG_UINT,
-         BW_CONFIG_AT(S, threads),
-         .min = 1,
-         .max = 256,
-         .doc = "HTTP event threads"},
-        {.name = "server.behind_tls_proxy",
-         .type = BW_CONFIG_BOOL,
-         BW_CONFIG_AT(S, behind_tls_proxy),
-         .doc = "plain HTTP here, HTTPS at a proxy"},
-        {.name = "tls.cert_file",
-         .type = BW_CONFIG_STRING,
-         BW_CONFIG_AT(S, cert_file),
-         .doc = "PEM certificate chain"},
-        {.name = "tls.key_file",
-         .type = BW_CONFIG_STRING,
-         BW_CONFIG_AT(S, key_file),
-         .doc = "PEM private key (0600)"},
-        {.name = "limits.max_url_length",
-         .type = BW_CONFIG_SIZE,
-         BW_CONFIG_AT(S, max_url_length),
-         .min = 1,
-         .max = 1u << 20,
-         .doc = "longest request target"},
-        {.name = "limits.max_header_count",
-         .type = BW_CONFIG_UINT,
-         BW_CONFIG_AT(S, max_header_count),
-         .min = 1,
-         .max = 10000,
-         .doc = "most request header fields"},
-        {.name = "limits.max_header_bytes",
-         .type = BW_CONFIG_SIZE,
-         BW_CONFIG_AT(S, max_header_bytes),
-         .min = 1,
-         .max = 1u << 24,
-         .doc = "largest request head"},
-        {.name = "limits.max_body_json",
-         .type = BW_CONFIG_SIZE,
-         BW_CONFIG_AT(S, max_body_json),
-         .min = 1,
-         .max = 1u << 30,
-         .doc = "largest JSON body"},
-        {.name = "limits.header_timeout",
-         .type = BW_CONFIG_DURATION,
-         BW_CONFIG_AT(S, header_timeout_ms),
-         .min = 1,
-         .max = 3600000,
-         .unit_ms = 1,
-         .doc = "absolute deadline for the request head"},
-        {.name = "limits.idle_timeout",
-         .type = BW_CONFIG_DURATION,
-         BW_CONFIG_AT(S, idle_timeout_s),
-         .min = 1,
-         .max = 86400,
-         .unit_ms = 1000,
-         .doc = "idle connection timeout"},
-        {.name = "limits.max_connections",
-         .type = BW_CONFIG_UINT,
-         BW_CONFIG_AT(S, max_connections),
-         .min = 1,
-         .max = 1000000,
-         .doc = "most open connections"},
-        {.name = "limits.per_ip_connections",
-         .type = BW_CONFIG_UINT,
-         BW_CONFIG_AT(S, per_ip_connections),
-         .min = 1,
-         .max = 1000000,
-         .doc = "most open connections per client address"},
-        {.name = "limits.workers",
-         .type = BW_CONFIG_UINT,
-         BW_CONFIG_AT(S, workers),
-         .min = 1,
-         .max = 256,
-         .doc = "slow-work (Argon2, outbound) threads"},
-        {.name = "limits.worker_queue",
-         .type = BW_CONFIG_UINT,
-         BW_CONFIG_AT(S, worker_queue),
-         .min = 1,
-         .max = 1000000,
-         .doc = "slow-work queue length"},
-        {.name = "limits.worker_queue_per_ip",
-         .type = BW_CONFIG_UINT,
-         BW_CONFIG_AT(S, worker_queue_per_ip),
-         .min = 1,
-         .max = 1000000,
-         .doc = "queued slow jobs per client address"},
-        {.name = "ratelimit.ip_rate",
-         .type = BW_CONFIG_UINT,
-         BW_CONFIG_AT(S, rl_ip_rate),
-         .min = 1,
-         .max = 100000000,
-         .doc = "requests per ratelimit.ip_period per address"},
-        {.name = "ratelimit.ip_period",
-         .type = BW_CONFIG_DURATION,
-         BW_CONFIG_AT(S, rl_ip_period),
-         .min = 1,
-         .max = 86400,
-         .unit_ms = 1000,
-         .doc = "rate-limit window"},
-        {.name = "ratelimit.ip_burst",
-         .type = BW_CONFIG_UINT,
-         BW_CONFIG_AT(S, rl_ip_burst),
-         .min = 1,
-         .max = 100000000,
-         .doc = "requests allowed at once"},
-        {.name = "ratelimit.max_keys",
-         .type = BW_CONFIG_UINT,
-         BW_CONFIG_AT(S, rl_max_keys),
-         .min = 1,
-         .max = 1000000000,
-         .doc = "most tracked clients"},
-        {.name = "cors.allowed_origins",
-         .type = BW_CONFIG_LIST,
-         BW_CONFIG_AT(S, cors_origins),
-         .count_offset = offsetof(S, n_cors_origins),
-         .doc = "exact origins allowed"},
-        {.name = "cors.max_age",
-         .type = BW_CONFIG_DURATION,
-         BW_CONFIG_AT(S, cors_max_age),
-         .min = 0,
-         .max = 86400,
-         .unit_ms = 1000,
-         .doc = "preflight cache time"},
-        {.name = "headers.csp_report_only",
-         .type = BW_CONFIG_STRING,
-         BW_CONFIG_AT(S, csp_report_only),
-         .doc = "extra Report-Only policy"},
-        {.name = "headers.csp_reporting",
-         .type = BW_CONFIG_BOOL,
-         BW_CONFIG_AT(S, csp_reporting),
-         .doc = "report-uri /v1/csp-reports"},
-        {.name = "headers.hsts_preload",
-         .type = BW_CONFIG_BOOL,
-         BW_CONFIG_AT(S, hsts_preload),
-         .doc = "add preload to HSTS"},
-        {.name = "log.level",
-         .type = BW_CONFIG_STRING,
-         BW_CONFIG_AT(S, log_level),
-         .doc = "debug, info, warn or error"},
-        {.name = "database.url",
-         .type = BW_CONFIG_STRING,
-         BW_CONFIG_AT(S, database),
-         .doc = "sqlite:PATH or postgresql://..."},
-        {.name = "shared_state.url",
-         .type = BW_CONFIG_STRING,
-         BW_CONFIG_AT(S, shared_state),
-         .doc = "empty or redis://..."},
-        {.name = "keys.master",
-         .type = BW_CONFIG_SECRET,
-         BW_CONFIG_AT(S, master_key),
-         .doc = "file:PATH, env:NAME or credential:NAME"},
+        ENUM_KEY("server.mode", mode, modes, "production (default) or development (--dev)"),
+        KEY(STRING, "server.listen", listen, "https://HOST:PORT or http://HOST:PORT to bind"),
+        KEY(STRING, "server.public_origin", public_origin,
+            "origin links and the issuer are built from"),
+        KEY(STRING, "server.data_dir", data_dir, "keys, certificate and SQLite database"),
+        LIST_KEY("server.allowed_hosts", allowed_hosts, "Host header values accepted"),
+        LIST_KEY("server.trusted_proxies", trusted_proxies,
+                 "CIDRs whose X-Forwarded-For is believed"),
+        NUMBER_KEY(UINT, "server.threads", threads, 1, 256, "HTTP event threads"),
+        KEY(BOOL, "server.behind_tls_proxy", behind_tls_proxy, "plain HTTP here, HTTPS at a proxy"),
+        KEY(STRING, "tls.cert_file", cert_file, "PEM certificate chain"),
+        KEY(STRING, "tls.key_file", key_file, "PEM private key (0600)"),
+        NUMBER_KEY(SIZE, "limits.max_url_length", max_url_length, 1, 1u << 20,
+                   "longest request target"),
+        NUMBER_KEY(UINT, "limits.max_header_count", max_header_count, 1, 10000,
+                   "most request header fields"),
+        NUMBER_KEY(SIZE, "limits.max_header_bytes", max_header_bytes, 1, 1u << 24,
+                   "largest request head"),
+        NUMBER_KEY(SIZE, "limits.max_body_json", max_body_json, 1, 1u << 30, "largest JSON body"),
+        DURATION_KEY("limits.header_timeout", header_timeout_ms, 1, 1, 3600000,
+                     "absolute deadline for the request head"),
+        DURATION_KEY("limits.idle_timeout", idle_timeout_s, 1000, 1, 86400,
+                     "idle connection timeout"),
+        NUMBER_KEY(UINT, "limits.max_connections", max_connections, 1, 1000000,
+                   "most open connections"),
+        NUMBER_KEY(UINT, "limits.per_ip_connections", per_ip_connections, 1, 1000000,
+                   "most open connections per client address"),
+        NUMBER_KEY(UINT, "limits.workers", workers, 1, 256, "slow-work (Argon2, outbound) threads"),
+        NUMBER_KEY(UINT, "limits.worker_queue", worker_queue, 1, 1000000, "slow-work queue length"),
+        NUMBER_KEY(UINT, "limits.worker_queue_per_ip", worker_queue_per_ip, 1, 1000000,
+                   "queued slow jobs per client address"),
+        NUMBER_KEY(UINT, "ratelimit.ip_rate", rl_ip_rate, 1, 100000000,
+                   "requests per ratelimit.ip_period per address"),
+        DURATION_KEY("ratelimit.ip_period", rl_ip_period, 1000, 1, 86400, "rate-limit window"),
+        NUMBER_KEY(UINT, "ratelimit.ip_burst", rl_ip_burst, 1, 100000000,
+                   "requests allowed at once"),
+        NUMBER_KEY(UINT, "ratelimit.max_keys", rl_max_keys, 1, 1000000000, "most tracked clients"),
+        LIST_KEY("cors.allowed_origins", cors_origins, "exact origins allowed"),
+        DURATION_KEY("cors.max_age", cors_max_age, 1000, 0, 86400, "preflight cache time"),
+        KEY(STRING, "headers.csp_report_only", csp_report_only, "extra Report-Only policy"),
+        KEY(BOOL, "headers.csp_reporting", csp_reporting, "report-uri /v1/csp-reports"),
+        KEY(BOOL, "headers.hsts_preload", hsts_preload, "add preload to HSTS"),
+        KEY(STRING, "log.level", log_level, "debug, info, warn or error"),
+        KEY(STRING, "database.url", database, "sqlite:PATH or postgresql://..."),
+        KEY(STRING, "shared_state.url", shared_state, "empty or redis://..."),
+        KEY(SECRET, "keys.master", master_key, "file:PATH, env:NAME or credential:NAME"),
 };
 
 static const struct bw_config_schema schema = {keys, sizeof(keys) / sizeof(keys[0])};
@@ -438,65 +335,90 @@ static enum bw_err add_host(struct bw_settings *s, const char *h)
 	return BW_OK;
 }
 
-/* The Host value of a listen address or an origin: host, plus the port if any. */
-static enum bw_err add_host_port(struct bw_settings *s, const char *host, bool v6, unsigned port,
-                                 unsigned default_port)
+/*
+ * prefix + host (bracketed when v6) + ":port" unless the port is 0 or the
+ * default, into out: a Host value (prefix "") or an origin ("https://").
+ */
+static enum bw_err format_authority(char *out, size_t size, const char *prefix, const char *host,
+                                    bool v6, unsigned port, unsigned default_port)
 {
-	char h[300];
+	char p[12] = ""; /* ":" and up to 10 digits */
 	int n;
 
-	if (port == 0 || port == default_port)
-		n = snprintf(h, sizeof(h), v6 ? "[%s]" : "%s", host);
-	else
-		n = snprintf(h, sizeof(h), v6 ? "[%s]:%u" : "%s:%u", host, port);
-	if (n < 0 || (size_t)n >= sizeof(h))
-		return BW_ERR_LIMIT;
-	return add_host(s, h);
-}
-
-/* ---- finish ------------------------------------------------------------ */
-
-static enum bw_err derive_path(char *field, size_t size, const char *dir, const char *tail)
-{
-	int n;
-
-	if (field[0] != '\0')
-		return BW_OK;
-	n = snprintf(field, size, "%s%s", dir, tail);
+	if (port != 0 && port != default_port)
+		snprintf(p, sizeof(p), ":%u", port);
+	n = snprintf(out, size, v6 ? "%s[%s]%s" : "%s%s%s", prefix, host, p);
 	if (n < 0 || (size_t)n >= size) {
-		field[0] = '\0';
+		out[0] = '\0';
 		return BW_ERR_LIMIT;
 	}
 	return BW_OK;
 }
 
+/* The Host value of a listen address or an origin: host, plus the port if any. */
+static enum bw_err add_host_port(struct bw_settings *s, const char *host, bool v6, unsigned port,
+                                 unsigned default_port)
+{
+	char h[300];
+	enum bw_err rc = format_authority(h, sizeof(h), "", host, v6, port, default_port);
+
+	return rc == BW_OK ? add_host(s, h) : rc;
+}
+
+/* ---- finish ------------------------------------------------------------ */
+
+/* The keys whose default is a place in server.data_dir: prefix + data_dir + tail. */
+static const struct {
+	const char *key;
+	size_t offset, size;
+	const char *prefix, *tail;
+} in_data_dir[] = {
+        {"tls.cert_file", BW_CONFIG_AT(S, cert_file), "", "/tls/cert.pem"},
+        {"tls.key_file", BW_CONFIG_AT(S, key_file), "", "/tls/key.pem"},
+        {"database.url", BW_CONFIG_AT(S, database), "sqlite:", "/bulwark.db"},
+        {"keys.master", BW_CONFIG_AT(S, master_key), "file:", "/master.key"},
+};
+
+/* Fill each of those keys left empty; refuse one whose path does not fit. */
+static enum bw_err derive_paths(struct bw_settings *s, struct bw_settings_error *err)
+{
+	for (size_t i = 0; i < sizeof(in_data_dir) / sizeof(in_data_dir[0]); i++) {
+		char *field = (char *)s + in_data_dir[i].offset;
+		size_t size = in_data_dir[i].size;
+		int n;
+
+		if (field[0] != '\0')
+			continue;
+		n = snprintf(field, size, "%s%s%s", in_data_dir[i].prefix, s->data_dir,
+		             in_data_dir[i].tail);
+		if (n < 0 || (size_t)n >= size) {
+			field[0] = '\0';
+			return refuse(err, in_data_dir[i].key, "derived path too long");
+		}
+	}
+	return BW_OK;
+}
+
+/* s is prefix followed by at least one byte. */
+static bool has_scheme(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(s, prefix, n) == 0 && s[n] != '\0';
+}
+
+/*
+ * Every number within its key's bounds (the schema's: a limit of 0 is out of
+ * them), also when code rather than the parser set it; then the limits that
+ * depend on each other.
+ */
 static enum bw_err check_limits(const struct bw_settings *s, struct bw_settings_error *err)
 {
-	const struct {
-		const char *key;
-		uint64_t v;
-	} limits[] = {
-	        {"server.threads", s->threads},
-	        {"limits.max_url_length", s->max_url_length},
-	        {"limits.max_header_count", s->max_header_count},
-	        {"limits.max_header_bytes", s->max_header_bytes},
-	        {"limits.max_body_json", s->max_body_json},
-	        {"limits.header_timeout", s->header_timeout_ms},
-	        {"limits.idle_timeout", s->idle_timeout_s},
-	        {"limits.max_connections", s->max_connections},
-	        {"limits.per_ip_connections", s->per_ip_connections},
-	        {"limits.workers", s->workers},
-	        {"limits.worker_queue", s->worker_queue},
-	        {"limits.worker_queue_per_ip", s->worker_queue_per_ip},
-	        {"ratelimit.ip_rate", s->rl_ip_rate},
-	        {"ratelimit.ip_period", s->rl_ip_period},
-	        {"ratelimit.ip_burst", s->rl_ip_burst},
-	        {"ratelimit.max_keys", s->rl_max_keys},
-	};
+	struct bw_config_error ce;
 
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-		if (limits[i].v == 0)
-			return refuse(err, limits[i].key, "a limit of 0 is refused");
+	memset(&ce, 0, sizeof(ce));
+	if (bw_config_check(&schema, s, &ce) != BW_OK)
+		return from_config(err, &ce);
 	if (s->per_ip_connections > s->max_connections)
 		return refuse(err, "limits.per_ip_connections",
 		              "larger than limits.max_connections");
@@ -595,23 +517,14 @@ enum bw_err bw_settings_finish(struct bw_settings *s, struct bw_settings_error *
 		              "server.behind_tls_proxy = true");
 
 	if (s->public_origin[0] == '\0') {
-		bool v6 = strchr(l.host, ':') != NULL;
-		unsigned def = l.tls ? 443 : 80;
-		int n;
-
 		if (s->behind_tls_proxy && !l.tls && !dev)
 			return refuse(
 			        err, "server.public_origin",
 			        "required behind a TLS proxy (the https:// origin users see)");
-		if (l.port == 0 || l.port == def)
-			n = snprintf(s->public_origin, sizeof(s->public_origin),
-			             v6 ? "%s://[%s]" : "%s://%s", l.tls ? "https" : "http",
-			             l.host);
-		else
-			n = snprintf(s->public_origin, sizeof(s->public_origin),
-			             v6 ? "%s://[%s]:%u" : "%s://%s:%u", l.tls ? "https" : "http",
-			             l.host, (unsigned)l.port);
-		if (n < 0 || (size_t)n >= sizeof(s->public_origin))
+		if (format_authority(s->public_origin, sizeof(s->public_origin),
+		                     l.tls ? "https://" : "http://", l.host,
+		                     strchr(l.host, ':') != NULL, (unsigned)l.port,
+		                     l.tls ? 443 : 80) != BW_OK)
 			return refuse(err, "server.public_origin", "too long");
 	}
 	if (!origin_ok(s->public_origin, &https, &loopback))
@@ -630,34 +543,13 @@ enum bw_err bw_settings_finish(struct bw_settings *s, struct bw_settings_error *
 
 	if (s->data_dir[0] == '\0')
 		return refuse(err, "server.data_dir", "must not be empty");
-	if (derive_path(s->cert_file, sizeof(s->cert_file), s->data_dir, "/tls/cert.pem") != BW_OK)
-		return refuse(err, "tls.cert_file", "derived path too long");
-	if (derive_path(s->key_file, sizeof(s->key_file), s->data_dir, "/tls/key.pem") != BW_OK)
-		return refuse(err, "tls.key_file", "derived path too long");
-
-	if (s->database[0] == '\0') {
-		int n = snprintf(s->database, sizeof(s->database), "sqlite:%s/bulwark.db",
-		                 s->data_dir);
-
-		if (n < 0 || (size_t)n >= sizeof(s->database))
-			return refuse(err, "database.url", "derived path too long");
-	}
-	if (!(strncmp(s->database, "sqlite:", 7) == 0 && s->database[7] != '\0') &&
-	    !(strncmp(s->database, "postgresql://", 13) == 0 && s->database[13] != '\0'))
+	rc = derive_paths(s, err);
+	if (rc != BW_OK)
+		return rc;
+	if (!has_scheme(s->database, "sqlite:") && !has_scheme(s->database, "postgresql://"))
 		return refuse(err, "database.url", "not sqlite:PATH or postgresql://...");
-	if (s->shared_state[0] != '\0' &&
-	    !(strncmp(s->shared_state, "redis://", 8) == 0 && s->shared_state[8] != '\0'))
+	if (s->shared_state[0] != '\0' && !has_scheme(s->shared_state, "redis://"))
 		return refuse(err, "shared_state.url", "not empty or redis://...");
-
-	if (s->master_key[0] == '\0') {
-		int n = snprintf(s->master_key, sizeof(s->master_key), "file:%s/master.key",
-		                 s->data_dir);
-
-		if (n < 0 || (size_t)n >= sizeof(s->master_key)) {
-			s->master_key[0] = '\0';
-			return refuse(err, "keys.master", "derived path too long");
-		}
-	}
 	kind = bw_config_secret_kind(s->master_key);
 	if (kind == BW_CONFIG_SECRET_BAD)
 		return refuse(err, "keys.master",

@@ -809,6 +809,50 @@ static void load_file_checks_the_file(void **state)
 	rmdir(dir);
 }
 
+/* bw_config_check: a struct filled in by code meets the bounds a file value would. */
+static void check_bounds_of_code_set_values(void **state)
+{
+	struct bw_config_error err;
+	struct conf c;
+
+	(void)state;
+	assert_int_equal(
+	        parse("[app]\nport = 1\nbody = 1\n[net]\ntimeout = 1ms\nperiod = 1s\n", &c, &err),
+	        BW_OK);
+	assert_int_equal(bw_config_check(&schema, &c, &err), BW_OK);
+	c.port = 65535;
+	c.body = 16u << 20;
+	c.small = 255;
+	c.timeout_ms = 60000;
+	c.period_s = 3600;
+	assert_int_equal(bw_config_check(&schema, &c, NULL), BW_OK); /* every upper bound */
+	c.port = 0;
+	assert_int_equal(bw_config_check(&schema, &c, &err), BW_ERR_RANGE);
+	assert_string_equal(err.key, "app.port");
+	c.port = 65536;
+	assert_int_equal(bw_config_check(&schema, &c, &err), BW_ERR_RANGE);
+	assert_string_equal(err.key, "app.port");
+	c.port = 80;
+	c.body = (16u << 20) + 1;
+	assert_int_equal(bw_config_check(&schema, &c, &err), BW_ERR_RANGE);
+	assert_string_equal(err.key, "app.body");
+	c.body = 1;
+	c.level = 2; /* "low", "high": index 2 is none */
+	assert_int_equal(bw_config_check(&schema, &c, &err), BW_ERR_RANGE);
+	assert_string_equal(err.key, "app.level");
+	c.level = 1;
+	c.timeout_ms = 0;
+	assert_int_equal(bw_config_check(&schema, &c, &err), BW_ERR_RANGE);
+	assert_string_equal(err.key, "net.timeout");
+	c.timeout_ms = 1;
+	c.period_s = 3601;
+	assert_int_equal(bw_config_check(&schema, &c, &err), BW_ERR_RANGE);
+	assert_string_equal(err.key, "net.period");
+	c.period_s = 1;
+	assert_int_equal(bw_config_check(&schema, &c, &err), BW_OK);
+	bw_config_free(&schema, &c);
+}
+
 static void write_reads_back(void **state)
 {
 	static const char text[] = "[app]\nname = \"  a \\\"#\\\\ \"\nport = 1\nbody = 3K\n"
@@ -868,6 +912,7 @@ int main(void)
 	        cmocka_unit_test(secret_env_credential_literal),
 	        cmocka_unit_test(secret_rules_match_the_master_key),
 	        cmocka_unit_test(load_file_checks_the_file),
+	        cmocka_unit_test(check_bounds_of_code_set_values),
 	        cmocka_unit_test(write_reads_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,6 +148,90 @@ static void derived_values_follow_the_keys(void **state)
 	bw_settings_free(&s);
 }
 
+/* The origin and Host values built from server.listen: brackets, default ports. */
+static void derived_origin_and_hosts(void **state)
+{
+	static const struct {
+		const char *listen, *origin, *host, *localhost;
+	} cases[] = {
+	        {"https://[::1]:8443", "https://[::1]:8443", "[::1]:8443", "localhost:8443"},
+	        {"https://127.0.0.1:443", "https://127.0.0.1", "127.0.0.1", "localhost"},
+	        {"http://127.0.0.1:80", "http://127.0.0.1", "127.0.0.1", "localhost"},
+	        {"http://127.0.0.1:443", "http://127.0.0.1:443", "127.0.0.1:443", "localhost:443"},
+	        {"http://[::1]:8080", "http://[::1]:8080", "[::1]:8080", "localhost:8080"},
+	        {"https://127.0.0.1:65535", "https://127.0.0.1:65535", "127.0.0.1:65535",
+	         "localhost:65535"},
+	};
+	struct bw_settings s;
+	struct bw_settings_error err;
+	char kv[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *list[] = {kv, NULL};
+
+		snprintf(kv, sizeof(kv), "server.listen=%s", cases[i].listen);
+		setup(&s, list);
+		if (bw_settings_finish(&s, &err) != BW_OK)
+			fail_msg("%s refused: %s %s", cases[i].listen, err.key, err.message);
+		assert_string_equal(s.public_origin, cases[i].origin);
+		assert_true(has_host(&s, cases[i].host));
+		assert_true(has_host(&s, cases[i].localhost));
+		bw_settings_free(&s);
+	}
+}
+
+/* Each path derived from server.data_dir is refused, by name, when it does not fit. */
+static void derived_paths_that_do_not_fit(void **state)
+{
+	static const struct {
+		size_t dir_len;  /* bytes of server.data_dir */
+		const char *set; /* a key given explicitly so a later one is reached, or NULL */
+		const char *key; /* the key refused */
+	} cases[] = {
+	        {1024 - 13, NULL, "tls.cert_file"}, /* "/tls/cert.pem" is 13 */
+	        {1024 - 12, "tls.cert_file=/c.pem", "tls.key_file"},
+	        {1024 - 18, NULL, "database.url"}, /* "sqlite:" + "/bulwark.db" */
+	        {1024 - 16, "database.url=sqlite:/db", "keys.master"}, /* "file:" + "/master.key" */
+	};
+	struct bw_settings s;
+	struct bw_settings_error err;
+	static char dir[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (size_t fits = 0; fits < 2; fits++) {
+			size_t n = cases[i].dir_len - fits; /* one byte less fits */
+
+			bw_settings_defaults(&s);
+			memset(dir, 'd', n);
+			dir[0] = '/';
+			dir[n] = '\0';
+			assert_true(n < sizeof(s.data_dir));
+			memcpy(s.data_dir, dir, n + 1);
+			if (cases[i].set != NULL) {
+				const char *eq = strchr(cases[i].set, '=');
+				char key[64];
+
+				memcpy(key, cases[i].set, (size_t)(eq - cases[i].set));
+				key[eq - cases[i].set] = '\0';
+				assert_int_equal(bw_settings_set(&s, key, eq + 1, &err), BW_OK);
+			}
+			memset(&err, 0, sizeof(err));
+			if (fits) {
+				/* this key now fits; a later one may still not */
+				if (bw_settings_finish(&s, &err) != BW_OK)
+					assert_string_not_equal(err.key, cases[i].key);
+			} else {
+				assert_int_equal(bw_settings_finish(&s, &err), BW_ERR_CONFIG);
+				assert_string_equal(err.key, cases[i].key);
+				assert_string_equal(err.message, "derived path too long");
+			}
+			bw_settings_free(&s);
+		}
+	}
+}
+
 static void plain_http_rules(void **state)
 {
 	static const char *const public_http[] = {"server.listen=http://0.0.0.0:8080", NULL};
@@ -343,6 +427,17 @@ static void limits_of_zero_are_refused(void **state)
 		refused(queue, "limits.worker_queue_per_ip");
 		accepted(age0, 0); /* a max-age of 0 is not a limit */
 	}
+	/* above the schema's bound, set by code: refused like a file value would be */
+	bw_settings_defaults(&s);
+	s.threads = 257;
+	assert_int_equal(bw_settings_finish(&s, &err), BW_ERR_CONFIG);
+	assert_string_equal(err.key, "server.threads");
+	bw_settings_free(&s);
+	bw_settings_defaults(&s);
+	s.cors_max_age = 86401;
+	assert_int_equal(bw_settings_finish(&s, &err), BW_ERR_CONFIG);
+	assert_string_equal(err.key, "cors.max_age");
+	bw_settings_free(&s);
 }
 
 static void other_production_rules(void **state)
@@ -471,6 +566,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(defaults_are_the_documented_ones),
 	        cmocka_unit_test(derived_values_follow_the_keys),
+	        cmocka_unit_test(derived_origin_and_hosts),
+	        cmocka_unit_test(derived_paths_that_do_not_fit),
 	        cmocka_unit_test(plain_http_rules),
 	        cmocka_unit_test(literal_secret_rules),
 	        cmocka_unit_test(trusted_proxies_are_cidrs),
