@@ -7,12 +7,12 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
-FUZZ_SECONDS ?= 15
+FUZZ_SECONDS ?= 20
 FUZZ_LONG_SECONDS ?= 300
 PYTHON := /usr/bin/python3
 
 # Debian packages the build, the tests and the benchmark need.
-DEPS_BUILD := cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev libsodium-dev \
+DEPS_BUILD := git cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev libsodium-dev \
   libssl-dev libjansson-dev libunistring-dev libcmocka-dev openssl ca-certificates
 DEPS_TEST := clang libclang-rt-14-dev python3-pytest python3-requests curl clang-format
 DEPS_BENCH := wrk nginx-light nodejs gnuplot-nox

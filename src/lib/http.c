@@ -177,7 +177,8 @@ static enum MHD_Result refuse(struct bw_req *req, unsigned status, const char *s
 	return send_resp(req);
 }
 
-static enum MHD_Result refuse_allow(struct bw_req *req, unsigned allowed)
+/* Add "Allow: GET, HEAD, …" for the methods of the matched path. */
+static bool add_allow(struct bw_req *req, unsigned allowed)
 {
 	static const struct {
 		unsigned bit;
@@ -195,7 +196,12 @@ static enum MHD_Result refuse_allow(struct bw_req *req, unsigned allowed)
 			rc = bw_buf_printf(&b, "%s%s", b.len ? ", " : "", names[i].name);
 	allow = rc == BW_OK ? bw_arena_strndup(req->arena, bw_buf_cstr(&b), b.len) : NULL;
 	bw_buf_free(&b);
-	if (allow == NULL || bw_hdrs_add(&req->resp.hdrs, "Allow", allow) != BW_OK)
+	return allow != NULL && bw_hdrs_add(&req->resp.hdrs, "Allow", allow) == BW_OK;
+}
+
+static enum MHD_Result refuse_allow(struct bw_req *req, unsigned allowed)
+{
+	if (!add_allow(req, allowed))
 		return MHD_NO;
 	return refuse(req, 405, "method-not-allowed", "Method not allowed",
 	              "The resource does not support this method.", NULL);
@@ -401,6 +407,10 @@ static void run_handler(struct bw_req *req)
 		bw_http_ctl_nonce(req->h->controls, resp);
 	req->handler_rc = req->route->handler(req, resp);
 	if (req->handler_rc != BW_OK) {
+		if (req->h->cfg.log != NULL)
+			BW_LOG(req->h->cfg.log, BW_LOG_ERROR, req->id, "http.handler_failed",
+			       BW_LOG_F_CSTR("route", req->route->path),
+			       BW_LOG_F_CSTR("error", bw_err_str(req->handler_rc)));
 		/* the handler's partial answer is dropped; its headers too */
 		bw_hdrs_init(&resp->hdrs);
 		resp->html = false;
@@ -574,7 +584,7 @@ static enum MHD_Result first_call(struct bw_req *req, const char *method)
 		if (preflight && !bw_http_ctl_cors(h->controls, req, true, m.allowed))
 			return refuse(req, 403, "cors-refused", "CORS preflight refused",
 			              "The origin, method or headers are not allowed.", NULL);
-		if (!preflight && bw_hdrs_add(&req->resp.hdrs, "Allow", "OPTIONS") != BW_OK)
+		if (!preflight && !add_allow(req, m.allowed | BW_OPTIONS))
 			return MHD_NO;
 		bw_resp_status(&req->resp, 204);
 		return send_resp(req);

@@ -6,9 +6,10 @@
  * a second keeps its connection for ever (recipes/mhd.md §2). Every
  * connection is tracked from NOTIFY_CONNECTION STARTED to CLOSED; a watchdog
  * thread shuts down (never closes: the fd stays owned by MHD) any connection
- * whose head has not arrived within header_timeout_ms of the connection's
- * start or of the end of its previous request, and any whose body has not
- * arrived within BODY_DEADLINE_MS. A connection whose request is being
+ * whose first head (TLS handshake included) has not arrived within
+ * header_timeout_ms of the connection's start, whose next head on a kept-alive
+ * connection has not arrived within idle_timeout_s of the previous answer,
+ * or whose body has not arrived within BODY_DEADLINE_MS. A connection whose request is being
  * handled (or is suspended on the worker pool) has no deadline here.
  */
 #include "http_internal.h"
@@ -23,7 +24,12 @@
 #define BODY_DEADLINE_MS 60000u
 #define WATCHDOG_TICK_MS 100u
 
-enum phase { PHASE_HEAD, PHASE_BODY, PHASE_HANDLER };
+enum phase {
+	PHASE_HEAD,    /* a new connection: TLS handshake and the first head */
+	PHASE_IDLE,    /* keep-alive between requests (and the next head) */
+	PHASE_BODY,    /* head in, body coming */
+	PHASE_HANDLER, /* being answered: no deadline here */
+};
 
 struct conn_track {
 	struct conn_track *prev, *next;
@@ -114,7 +120,7 @@ void bw_http_conn_head_done(struct bw_http *h, struct MHD_Connection *c)
 
 void bw_http_conn_request_done(struct bw_http *h, struct MHD_Connection *c)
 {
-	set_phase(h, c, PHASE_HEAD);
+	set_phase(h, c, PHASE_IDLE);
 }
 
 /* Called by the pipeline once the whole body is in: no deadline while handling. */

@@ -96,7 +96,9 @@ def test_method_not_allowed_lists_allow(server):
 def test_options_without_preflight(server):
     r = server.request("OPTIONS", "/v1/ping")
     assert r.status_code == 204
+    assert set(x.strip() for x in r.headers["Allow"].split(",")) == {"GET", "HEAD", "OPTIONS"}
     assert_security_headers(r)
+    assert server.request("OPTIONS", "/no/such").status_code == 404
 
 
 def test_problem_documents_leak_nothing(server):

@@ -291,3 +291,19 @@ def test_server_survives_garbage(server):
         except (ssl.SSLError, OSError):
             pass
     assert server.alive()
+
+
+def test_keepalive_gets_idle_timeout_not_head_deadline(fresh):
+    s = fresh(config="[limits]\nheader_timeout = 1s\nidle_timeout = 20s\n")
+    ctx = ssl.create_default_context(cafile=s.cert)
+    sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", s.port), timeout=10),
+                           server_hostname="localhost")
+    req = b"GET /v1/ping HTTP/1.1\r\nHost: 127.0.0.1:" + str(s.port).encode() + b"\r\n\r\n"
+    try:
+        sock.sendall(req)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(2.5)  # longer than the head deadline of a new connection
+        sock.sendall(req)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+    finally:
+        sock.close()
