@@ -339,13 +339,13 @@ static void cp_ldap_dn(struct sink *s, uint32_t c, struct cp_pos pos)
 
 /*
  * Every context's encoder, indexed by enum bw_encoding: most encode code
- * point by code point (cp), after each_cp has decoded them with the caller's
- * UTF-8 policy, or always refusing invalid UTF-8 when strict; the header
- * value and log field encoders take the whole input (whole).
+ * point by code point (cp), after each_cp has decoded them with the policy
+ * run is given (always BW_UTF8_REFUSE for the strict contexts: see
+ * STRICT_ENCODER and bw_encode_arena); the header value and log field
+ * encoders take the whole input (whole).
  */
 static const struct encoder {
 	cp_encoder *cp;
-	bool strict;
 	enum bw_err (*whole)(struct sink *s, const uint8_t *p, size_t len);
 } encoders[BW_ENCODE__COUNT] = {
         [BW_ENCODE_HTML_TEXT] = {.cp = cp_html_text},
@@ -356,8 +356,8 @@ static const struct encoder {
         [BW_ENCODE_JSON_STRING] = {.cp = cp_json},
         [BW_ENCODE_HEADER_VALUE] = {.whole = enc_header},
         [BW_ENCODE_LOG_FIELD] = {.whole = enc_log},
-        [BW_ENCODE_LDAP_FILTER] = {.cp = cp_ldap_filter, .strict = true},
-        [BW_ENCODE_LDAP_DN] = {.cp = cp_ldap_dn, .strict = true},
+        [BW_ENCODE_LDAP_FILTER] = {.cp = cp_ldap_filter},
+        [BW_ENCODE_LDAP_DN] = {.cp = cp_ldap_dn},
 };
 
 static enum bw_err run(struct sink *s, enum bw_encoding ctx, enum bw_utf8_policy pol,
@@ -370,7 +370,7 @@ static enum bw_err run(struct sink *s, enum bw_encoding ctx, enum bw_utf8_policy
 		bw_panic("encode: unknown context %d", (int)ctx);
 	if (e->whole != NULL)
 		return e->whole(s, p, len);
-	return each_cp(s, p, len, e->strict ? BW_UTF8_REFUSE : pol, e->cp);
+	return each_cp(s, p, len, pol, e->cp);
 }
 
 /* The counting pass: output length, or the input's error. */
