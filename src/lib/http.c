@@ -199,6 +199,14 @@ static bool add_allow(struct bw_req *req, unsigned allowed)
 	return allow != NULL && bw_hdrs_add(&req->resp.hdrs, "Allow", allow) == BW_OK;
 }
 
+/* 429: the limiter has put Retry-After and the RateLimit headers on already. */
+static enum MHD_Result refuse_rate(struct bw_req *req)
+{
+	atomic_fetch_add(&req->h->stats.rate_limited, 1);
+	return refuse(req, 429, "rate-limited", "Too many requests",
+	              "Slow down and retry after the time given in Retry-After.", NULL);
+}
+
 static enum MHD_Result refuse_allow(struct bw_req *req, unsigned allowed)
 {
 	if (!add_allow(req, allowed))
@@ -559,19 +567,15 @@ static enum MHD_Result first_call(struct bw_req *req, const char *method)
 		return refuse(req, 400, "invalid-target", "Invalid request target",
 		              "The request target is malformed.", NULL);
 
-	if (!bw_http_ctl_ip_limit(h->controls, req)) {
-		atomic_fetch_add(&h->stats.rate_limited, 1);
-		return refuse(req, 429, "rate-limited", "Too many requests",
-		              "Slow down and retry after the time given in Retry-After.", NULL);
-	}
+	if (!bw_http_ctl_ip_limit(h->controls, req))
+		return refuse_rate(req);
 
 	preflight = req->method == BW_OPTIONS &&
 	            bw_req_header(req, "Access-Control-Request-Method") != NULL &&
 	            bw_req_header(req, "Origin") != NULL;
 	bw_router_match(h->router, &t, req->method == BW_OPTIONS ? BW_GET : req->method, &m);
 	if (m.allowed == 0 ||
-	    (m.route != NULL && m.route->access == BW_ACCESS_LOOPBACK &&
-	     !(strncmp(req->client_ip, "127.", 4) == 0 || strcmp(req->client_ip, "::1") == 0))) {
+	    (m.route != NULL && m.route->access == BW_ACCESS_LOOPBACK && !req->client_loopback)) {
 		return refuse(req, 404, "not-found", "Not found",
 		              "No resource exists at this path.", NULL);
 	}
@@ -602,11 +606,8 @@ static enum MHD_Result first_call(struct bw_req *req, const char *method)
 		              "This resource needs valid credentials.", NULL);
 	}
 
-	if (!bw_http_ctl_route_limit(h->controls, req)) {
-		atomic_fetch_add(&h->stats.rate_limited, 1);
-		return refuse(req, 429, "rate-limited", "Too many requests",
-		              "Slow down and retry after the time given in Retry-After.", NULL);
-	}
+	if (!bw_http_ctl_route_limit(h->controls, req))
+		return refuse_rate(req);
 	if (!check_path_params(req, &m))
 		return refuse(req, 404, "not-found", "Not found",
 		              "No resource exists at this path.", NULL);
