@@ -21,6 +21,7 @@
 #include "bulwark/keys.h"
 #include "bulwark/tls.h"
 #include "listen.h"
+#include "settings_http.h"
 
 extern char **environ;
 
@@ -160,26 +161,7 @@ static void fill_http_config(const struct bw_settings *s, const struct bw_listen
 	hc->listen_addr = l->address;
 	hc->port = l->port;
 	hc->hsts = l->tls || s->behind_tls_proxy;
-	hc->hsts_preload = s->hsts_preload;
-	hc->threads = s->threads;
-	hc->max_url_length = s->max_url_length;
-	hc->max_header_count = s->max_header_count;
-	hc->max_header_bytes = s->max_header_bytes;
-	hc->max_body_json = s->max_body_json;
-	hc->max_body_form = s->max_body_json;
-	hc->header_timeout_ms = s->header_timeout_ms;
-	hc->idle_timeout_s = s->idle_timeout_s;
-	hc->max_connections = s->max_connections;
-	hc->per_ip_connections = s->per_ip_connections;
-	hc->workers = s->workers;
-	hc->worker_queue = s->worker_queue;
-	hc->worker_queue_per_ip = s->worker_queue_per_ip;
-	hc->rl_ip_rate = s->rl_ip_rate;
-	hc->rl_ip_period = s->rl_ip_period;
-	hc->rl_ip_burst = s->rl_ip_burst;
-	hc->rl_max_keys = s->rl_max_keys;
-	hc->cors_max_age = s->cors_max_age;
-	hc->csp_reporting = s->csp_reporting;
+	bw_settings_to_http(s, hc);
 	hc->csp_report_only = s->csp_report_only[0] ? s->csp_report_only : NULL;
 }
 

@@ -6,6 +6,7 @@
  * naming the key. docs/config.md is the reference for every rule here.
  */
 #include "settings.h"
+#include "settings_http.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -139,24 +140,7 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->mode = BW_MODE_PRODUCTION;
 	snprintf(s->listen, sizeof(s->listen), "%s", "https://127.0.0.1:8443");
 	snprintf(s->data_dir, sizeof(s->data_dir), "%s", "./data");
-	s->threads = 2;
-	s->max_url_length = 4096;
-	s->max_header_count = 64;
-	s->max_header_bytes = 16384;
-	s->max_body_json = 65536;
-	s->header_timeout_ms = 10000;
-	s->idle_timeout_s = 30;
-	s->max_connections = 512;
-	s->per_ip_connections = 32;
-	s->workers = 1;
-	s->worker_queue = 64;
-	s->worker_queue_per_ip = 4;
-	s->rl_ip_rate = 600;
-	s->rl_ip_period = 60;
-	s->rl_ip_burst = 100;
-	s->rl_max_keys = 1000000;
-	s->cors_max_age = 600;
-	s->csp_reporting = true;
+	bw_settings_http_defaults(s); /* limits, rate limits, CORS, CSP: one source */
 	snprintf(s->log_level, sizeof(s->log_level), "%s", "info");
 }
 

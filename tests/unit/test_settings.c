@@ -1,12 +1,11 @@
 /*
  * test_settings.c — the server's settings: defaults, layering, derived
- * values and every production rule of bw_settings_finish. Unit tests link
- * only the library, so the server files under test are compiled in here.
+ * values and every production rule of bw_settings_finish.
  */
 #include "bw_test.h"
 
-#include "../../src/server/listen.c"
-#include "../../src/server/settings.c"
+#include "listen.h"
+#include "settings.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -403,7 +402,8 @@ static void limits_of_zero_are_refused(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const struct bw_config_key *k = bw_config_find(&schema, bw_str_c(names[i]));
+		const struct bw_config_key *k =
+		        bw_config_find(bw_settings_schema(), bw_str_c(names[i]));
 
 		assert_non_null(k);
 		/* through the parser: zero is out of range */
@@ -549,13 +549,15 @@ static void every_key_is_documented(void **state)
 	n = fread(doc, 1, sizeof(doc) - 1, f);
 	fclose(f);
 	doc[n] = '\0';
-	for (size_t i = 0; i < schema.n_keys; i++) {
+	for (size_t i = 0; i < bw_settings_schema()->n_keys; i++) {
 		char name[160];
 
-		snprintf(name, sizeof(name), "`%s`", schema.keys[i].name);
+		snprintf(name, sizeof(name), "`%s`", bw_settings_schema()->keys[i].name);
 		if (strstr(doc, name) == NULL)
 			fail_msg("docs/config.md lacks %s", name);
-		assert_int_equal(bw_config_env_name(&schema.keys[i], env, sizeof(env)), BW_OK);
+		assert_int_equal(
+		        bw_config_env_name(&bw_settings_schema()->keys[i], env, sizeof(env)),
+		        BW_OK);
 		if (strstr(doc, env) == NULL)
 			fail_msg("docs/config.md lacks %s", env);
 	}
