@@ -108,8 +108,8 @@ struct bw_route {
 	                                          any strict JSON (e.g. CSP reports) */
 	unsigned auth;                       /**< enum bw_auth_kind bits; 0 = public */
 	const char *const *scopes;           /**< NULL-terminated; all required */
-	enum bw_csrf_policy csrf;            /**< the table check refuses a cookie route without one */
-	const char *rate_class;              /**< rate-limit class name, NULL = "default" */
+	enum bw_csrf_policy csrf; /**< the table check refuses a cookie route without one */
+	const char *rate_class;   /**< rate-limit class name, NULL = "default" */
 	enum bw_route_cors cors;
 	enum bw_route_access access;
 	bool slow;     /**< run the handler on the worker pool, connection suspended */
