@@ -161,7 +161,7 @@ static void stmt_free(struct bw_db_stmt *st)
 		db_sqlite_free(st);
 	else
 		db_pg_free(st);
-	free(st->key);
+	free(st->orig);
 	free(st);
 }
 
@@ -172,12 +172,11 @@ static void conn_disconnect(struct bw_db_conn *c)
 		c->cache[i] = NULL;
 	}
 	c->ncache = 0;
-	if (c->connected) {
-		if (c->db->backend == BW_DB_SQLITE)
-			db_sqlite_disconnect(c);
-		else
-			db_pg_disconnect(c);
-	}
+	/* also after a failed connect, which leaves a handle to free */
+	if (c->db->backend == BW_DB_SQLITE)
+		db_sqlite_disconnect(c);
+	else
+		db_pg_disconnect(c);
 	c->connected = false;
 	c->broken = false;
 	c->retryable = false;
@@ -370,13 +369,13 @@ static struct bw_db_stmt *stmt_new(struct bw_db_conn *c, struct bw_sql sql)
 	if (st == NULL)
 		return NULL;
 	st->conn = c;
-	st->key = malloc(sql.len + 1);
-	if (st->key == NULL) {
+	st->orig = malloc(sql.len + 1);
+	if (st->orig == NULL) {
 		free(st);
 		return NULL;
 	}
-	memcpy(st->key, sql.text, sql.len);
-	st->key[sql.len] = '\0';
+	memcpy(st->orig, sql.text, sql.len);
+	st->orig[sql.len] = '\0';
 	st->keylen = sql.len;
 	return st;
 }
@@ -397,7 +396,7 @@ enum bw_err bw_db_prepare(struct bw_db_conn *c, struct bw_sql sql, struct bw_db_
 	for (unsigned i = 0; i < c->ncache; i++) {
 		struct bw_db_stmt *s = c->cache[i];
 
-		if (s->keylen == sql.len && memcmp(s->key, sql.text, sql.len) == 0) {
+		if (s->keylen == sql.len && memcmp(s->orig, sql.text, sql.len) == 0) {
 			if (!s->active)
 				st = s;
 			else

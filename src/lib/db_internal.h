@@ -33,7 +33,7 @@ struct bw_db {
 
 struct bw_db_stmt {
 	struct bw_db_conn *conn;
-	char *key; /* copy of the original text, the cache key */
+	char *orig; /* copy of the original text, the cache key */
 	size_t keylen;
 	bool cached;
 	bool active;   /* handed out, not yet finished */

@@ -198,11 +198,28 @@ static enum bw_err create_table(struct bw_db_conn *c)
 		                                  " checksum TEXT NOT NULL,"
 		                                  " applied_at TEXT NOT NULL DEFAULT"
 		                                  " (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"));
-	return db_pg_script(c, BW_SQL("CREATE TABLE schema_migrations ("
-	                              " version bigint PRIMARY KEY,"
-	                              " name text NOT NULL,"
-	                              " checksum text NOT NULL,"
-	                              " applied_at timestamptz NOT NULL DEFAULT now())"));
+	/* default privileges may have granted the runtime role writes on every
+	 * new table: take them back here, so it cannot forge a record */
+	return db_pg_script(
+	        c,
+	        BW_SQL("CREATE TABLE schema_migrations ("
+	               " version bigint PRIMARY KEY,"
+	               " name text NOT NULL,"
+	               " checksum text NOT NULL,"
+	               " applied_at timestamptz NOT NULL DEFAULT now());\n"
+	               "DO $$ DECLARE r record; BEGIN\n"
+	               " FOR r IN SELECT DISTINCT grantee FROM information_schema.table_privileges"
+	               "  WHERE table_schema = current_schema() AND table_name = "
+	               "'schema_migrations'"
+	               "  AND grantee <> current_user"
+	               "  AND privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')\n"
+	               " LOOP\n"
+	               "  EXECUTE 'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations "
+	               "FROM '"
+	               "   || CASE WHEN r.grantee = 'PUBLIC' THEN 'PUBLIC'"
+	               "      ELSE quote_ident(r.grantee) END;\n"
+	               " END LOOP;\n"
+	               "END $$"));
 }
 
 /* PostgreSQL: only the owner of schema_migrations (or a member) migrates. */

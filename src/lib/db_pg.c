@@ -72,6 +72,24 @@ const char *db_pg_param(const struct db_pg_params *p, const char *key)
 	return NULL;
 }
 
+/* Every port of a comma-separated list is 1..65535, written strictly. */
+static bool ports_ok(const char *ports)
+{
+	const char *p = ports;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		uint64_t v;
+
+		if (bw_parse_u64((struct bw_str){p, n}, 1, 65535, &v) != BW_OK)
+			return false;
+		if (comma == NULL)
+			return true;
+		p = comma + 1;
+	}
+}
+
 /* Every host of a comma-separated list: none empty; count the TCP ones and the non-loopback ones.
  */
 static enum bw_err hosts_check(const char *hosts, unsigned *tcp, unsigned *remote)
@@ -142,7 +160,10 @@ enum bw_err db_pg_params_new(const char *url, const struct bw_db_options *opt,
 			user_options = o->val;
 		else if (strcmp(o->keyword, "connect_timeout") == 0)
 			ctimeout = o->val;
-		else if (strcmp(o->keyword, "client_encoding") == 0)
+		else if (strcmp(o->keyword, "port") == 0 && !ports_ok(o->val)) {
+			rc = BW_ERR_CONFIG;
+			goto out;
+		} else if (strcmp(o->keyword, "client_encoding") == 0)
 			continue; /* always UTF8, set below */
 		if (strcmp(o->keyword, "sslmode") == 0 || strcmp(o->keyword, "options") == 0)
 			continue; /* set below */
@@ -271,6 +292,13 @@ static enum bw_err map_res(struct bw_db_conn *c, const PGresult *res)
 
 /* ---- connections ---- */
 
+/* Server notices ("table does not exist, skipping") go nowhere, not to stderr. */
+static void notice_drop(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 enum bw_err db_pg_connect(struct bw_db_conn *c)
 {
 	const struct bw_db *db = c->db;
@@ -281,6 +309,7 @@ enum bw_err db_pg_connect(struct bw_db_conn *c)
 	if (c->pg == NULL)
 		return BW_ERR_NOMEM;
 	if (PQstatus(c->pg) == CONNECTION_OK) {
+		PQsetNoticeProcessor(c->pg, notice_drop, NULL);
 		if (strcmp(pg_encoding_to_char(PQclientEncoding(c->pg)), "UTF8") != 0)
 			return db_debug(db, BW_ERR_CONFIG,
 			                "postgresql: client encoding is not UTF8");
@@ -324,7 +353,7 @@ enum bw_err db_pg_prepare(struct bw_db_stmt *st)
 	st->fmts = calloc(slots, sizeof(*st->fmts));
 	if (st->pgtext == NULL || st->vals == NULL || st->lens == NULL || st->fmts == NULL)
 		return BW_ERR_NOMEM;
-	rc = db_sql_scan(st->key, st->keylen, st->pgtext, cap, &len, &n);
+	rc = db_sql_scan(st->orig, st->keylen, st->pgtext, cap, &len, &n);
 	if (rc != BW_OK)
 		return rc;
 	if (!st->cached)
@@ -395,11 +424,17 @@ enum bw_err db_pg_bind(struct bw_db_stmt *st, unsigned idx, int type, int64_t i,
 	return BW_OK;
 }
 
+/* Rows changed: the count of an INSERT, UPDATE, DELETE or MERGE tag only ("SELECT n" is rows read).
+ */
 static enum bw_err changes_of(const PGresult *res, uint64_t *out)
 {
-	const char *t = PQcmdTuples((PGresult *)(uintptr_t)res); /* libpq lacks the const */
+	PGresult *r = (PGresult *)(uintptr_t)res; /* libpq lacks the const */
+	const char *tag = PQcmdStatus(r), *t = PQcmdTuples(r);
 
 	*out = 0;
+	if (tag == NULL || !(strncmp(tag, "INSERT ", 7) == 0 || strncmp(tag, "UPDATE ", 7) == 0 ||
+	                     strncmp(tag, "DELETE ", 7) == 0 || strncmp(tag, "MERGE ", 6) == 0))
+		return BW_OK;
 	if (t == NULL || t[0] == '\0')
 		return BW_OK;
 	return bw_parse_u64(bw_str_c(t), 0, UINT64_MAX, out);

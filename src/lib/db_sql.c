@@ -8,7 +8,7 @@
  * $n, SQLite $name), `?` followed by a digit (SQLite ?NNN), E'…' strings
  * (backslash escapes in PostgreSQL only), a block comment inside a block
  * comment (PostgreSQL nests them, SQLite does not), NUL bytes, anything
- * unterminated, and code after a `;`. A text is read once, left to right.
+ * unterminated, code after a `;`, and a text without code. A text is read once, left to right.
  */
 #include "db_internal.h"
 
@@ -73,6 +73,7 @@ enum bw_err db_sql_scan(const char *s, size_t len, char *out, size_t cap, size_t
 	unsigned n = 0;
 	size_t i = 0, o = 0, start;
 	bool ended = false; /* a ';' was seen: only blanks and comments may follow */
+	bool code = false;  /* something besides blanks and comments */
 
 	if (s == NULL || len == 0)
 		return BW_ERR_INVALID;
@@ -82,17 +83,21 @@ enum bw_err db_sql_scan(const char *s, size_t len, char *out, size_t cap, size_t
 		return BW_ERR_LIMIT;
 	while (i < len) {
 		unsigned char c = (unsigned char)s[i];
+		bool gap = false; /* this token is a blank or a comment */
 
 		start = i;
 		if (c == '\0')
 			return BW_ERR_INVALID;
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
 			i++;
+			gap = true;
 		} else if (c == '-' && i + 1 < len && s[i + 1] == '-') {
 			while (i < len && s[i] != '\n')
 				i++;
+			gap = true;
 		} else if (c == '/' && i + 1 < len && s[i + 1] == '*') {
 			rc = skip_block_comment(s, len, &i);
+			gap = true;
 		} else if (ended) {
 			return BW_ERR_INVALID; /* a second statement */
 		} else if (c == '\'') {
@@ -120,6 +125,7 @@ enum bw_err db_sql_scan(const char *s, size_t len, char *out, size_t cap, size_t
 			rc = put(out, cap, &o, num, (size_t)k);
 			if (rc != BW_OK)
 				return rc;
+			code = true;
 			i++;
 			continue;
 		} else {
@@ -129,10 +135,13 @@ enum bw_err db_sql_scan(const char *s, size_t len, char *out, size_t cap, size_t
 		}
 		if (rc != BW_OK)
 			return rc;
+		code |= !gap;
 		rc = put(out, cap, &o, s + start, i - start);
 		if (rc != BW_OK)
 			return rc;
 	}
+	if (!code)
+		return BW_ERR_INVALID; /* only blanks and comments */
 	if (out != NULL)
 		out[o] = '\0';
 	if (out_len != NULL)

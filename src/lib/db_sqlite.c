@@ -200,7 +200,7 @@ enum bw_err db_sqlite_prepare(struct bw_db_stmt *st)
 	unsigned flags = st->cached ? SQLITE_PREPARE_PERSISTENT : 0;
 	int r;
 
-	r = sqlite3_prepare_v3(c->sq, st->key, (int)st->keylen, flags, &st->sq, NULL);
+	r = sqlite3_prepare_v3(c->sq, st->orig, (int)st->keylen, flags, &st->sq, NULL);
 	if (r != SQLITE_OK)
 		return map_rc(c, r);
 	if (st->sq == NULL)
