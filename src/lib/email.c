@@ -134,7 +134,8 @@ enum bw_err bw_email_canon(struct bw_str email, char *out, size_t out_size, size
 		goto out;
 	}
 	dom_len = strlen(ascii);
-	if (local_len > BW_EMAIL_MAX || dom_len > BW_EMAIL_MAX - local_len - 1) {
+	/* local_len < BW_EMAIL_MAX first, so the subtraction cannot wrap */
+	if (local_len >= BW_EMAIL_MAX || dom_len > BW_EMAIL_MAX - local_len - 1) {
 		rc = BW_ERR_LIMIT;
 		goto out;
 	}

@@ -167,6 +167,18 @@ static void case_lengths_after_conversion(void **state)
 	(void)state;
 	RUN(cases);
 
+	/* a local part of BW_EMAIL_MAX bytes or more: refused, whatever the domain */
+	for (size_t n = BW_EMAIL_MAX - 1; n <= BW_EMAIL_MAX + 1; n++) {
+		memset(big, 'x', n);
+		memcpy(big + n, "@x.example", 10);
+		assert_int_equal(
+		        bw_email_canon((struct bw_str){big, n + 10}, out, sizeof out, &len),
+		        BW_ERR_LIMIT);
+		big[n] = '@';
+		assert_int_equal(bw_email_canon((struct bw_str){big, n + 1}, out, sizeof out, &len),
+		                 n >= BW_EMAIL_MAX ? BW_ERR_LIMIT : BW_ERR_INVALID);
+	}
+
 	/* the input cap counts spaces too */
 	memset(big, ' ', sizeof big);
 	memcpy(big + 10, "bob@x.example", 13);
