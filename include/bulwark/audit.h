@@ -304,15 +304,15 @@ BW_MUST_CHECK enum bw_err bw_audit_checkpoint_from_syslog(const char *p, size_t 
 
 /** What verification found. */
 enum bw_audit_verdict {
-	BW_AUDIT_INTACT = 0,        /**< every check passed */
-	BW_AUDIT_MALFORMED,         /**< a record or checkpoint breaks the format rules */
-	BW_AUDIT_EDITED,            /**< a record's MAC does not verify */
-	BW_AUDIT_DELETED,           /**< a seq is missing (report.seq is the first one) */
-	BW_AUDIT_INSERTED,          /**< a repeated seq, or a foreign record before the real one */
-	BW_AUDIT_REORDERED,         /**< a record comes before one with a lower seq */
-	BW_AUDIT_TRUNCATED,         /**< a valid checkpoint names a seq past the last record */
-	BW_AUDIT_FORGED_CHECKPOINT, /**< a checkpoint's signature does not verify */
-	BW_AUDIT_WRONG_KEY,         /**< a checkpoint was made under another key id */
+	BW_AUDIT_INTACT = 0, /**< every check passed */
+	BW_AUDIT_MALFORMED,  /**< a record or checkpoint breaks the format rules */
+	BW_AUDIT_EDITED,     /**< a record's MAC does not verify */
+	BW_AUDIT_DELETED,    /**< a seq is missing (report.seq is the first one) */
+	BW_AUDIT_INSERTED,   /**< a seq seen before, or a foreign record before the real one */
+	BW_AUDIT_REORDERED,  /**< a record comes before the one whose seq is missing */
+	BW_AUDIT_TRUNCATED,  /**< a valid checkpoint names a seq past the last record */
+	BW_AUDIT_FORGED_CHECKPOINT,   /**< a checkpoint's signature does not verify */
+	BW_AUDIT_WRONG_KEY,           /**< a checkpoint was made under another key id */
 	BW_AUDIT_CHECKPOINT_MISMATCH, /**< a valid checkpoint disagrees with a valid chain */
 };
 

@@ -654,10 +654,12 @@ static enum bw_err verify_records(const struct bw_audit_key *k,
 
 		if (record_check(r) != BW_OK)
 			return report(rep, BW_AUDIT_MALFORMED, BW_AUDIT_IN_RECORDS, i, r->seq);
-		if (r->seq == last)
+		/*
+		 * Every seq up to last has been seen, so a lower one is a repeat (a
+		 * record moved earlier shows as a gap first, handled below).
+		 */
+		if (r->seq <= last)
 			return report(rep, BW_AUDIT_INSERTED, BW_AUDIT_IN_RECORDS, i, r->seq);
-		if (r->seq < last)
-			return report(rep, BW_AUDIT_REORDERED, BW_AUDIT_IN_RECORDS, i, r->seq);
 		if (r->seq > last + 1) {
 			/* the missing seq further on: this record came too early */
 			for (size_t j = i + 1; j < n; j++)
@@ -874,16 +876,18 @@ enum bw_err bw_audit_checkpoint_from_syslog(const char *p, size_t len,
 	rc = BW_ERR_INVALID;
 	if (sd->nparams != 5)
 		goto out;
+	/*
+	 * Five known names: a repeated one leaves another name unset, and an
+	 * unset value fails its strict reader below like an empty one does.
+	 */
 	for (size_t i = 0; i < 5; i++) {
 		size_t j = 0;
 
 		while (j < 5 && !bw_str_eq_c(sd->params[i].name, names[j]))
 			j++;
-		if (j == 5 || vals[j].p != NULL)
-			goto out; /* unknown or repeated */
+		if (j == 5)
+			goto out;
 		vals[j] = sd->params[i].value;
-		if (vals[j].p == NULL)
-			vals[j].p = ""; /* an empty value still counts as seen */
 	}
 	memset(&cp, 0, sizeof(cp));
 	if (!seq_get(vals[0], &cp.seq) || !time_get(vals[1], &cp.time_ms) ||
@@ -1194,7 +1198,8 @@ static enum bw_err parse_record(struct bw_audit_export *e, json_t *o, struct bw_
 	enum bw_err rc;
 
 	memset(&r, 0, sizeof(r));
-	if (json_object_size(o) != 10 || !json_seq(o, &r.seq) || !json_str(o, "time", &time) ||
+	/* members beyond these, or out of order, fail the re-serialization in parse_line */
+	if (!json_seq(o, &r.seq) || !json_str(o, "time", &time) ||
 	    !json_str(o, "outcome", &outcome) || !json_str(o, "mac", &mac) ||
 	    bw_syslog_time_parse(time, &r.ev.time_ms) != BW_OK ||
 	    !hex_get(mac, r.mac, BW_AUDIT_MAC_BYTES))
@@ -1237,9 +1242,9 @@ static enum bw_err parse_checkpoint(struct bw_audit_export *e, json_t *o, struct
 	enum bw_err rc;
 
 	memset(&cp, 0, sizeof(cp));
-	if (json_object_size(o) != 6 || !json_seq(o, &cp.seq) || !json_str(o, "time", &time) ||
-	    !json_str(o, "mac", &mac) || !json_str(o, "key_id", &kid) ||
-	    !json_str(o, "sig", &sig) || bw_syslog_time_parse(time, &cp.time_ms) != BW_OK ||
+	if (!json_seq(o, &cp.seq) || !json_str(o, "time", &time) || !json_str(o, "mac", &mac) ||
+	    !json_str(o, "key_id", &kid) || !json_str(o, "sig", &sig) ||
+	    bw_syslog_time_parse(time, &cp.time_ms) != BW_OK ||
 	    !hex_get(mac, cp.mac, BW_AUDIT_MAC_BYTES) || !key_id_get(kid, cp.key_id) ||
 	    !hex_get(sig, cp.sig, BW_AUDIT_SIG_BYTES) || !checkpoint_ok(&cp))
 		return BW_ERR_INVALID;
