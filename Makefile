@@ -14,7 +14,7 @@ PYTHON := /usr/bin/python3
 # Debian packages the build, the tests and the benchmark need.
 DEPS_BUILD := git cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev libsodium-dev \
   libssl-dev libjansson-dev libunistring-dev libsqlite3-dev libpq-dev libidn2-dev \
-  libzxcvbn-dev libcmocka-dev openssl ca-certificates
+  libzxcvbn-dev john-data libcmocka-dev openssl ca-certificates
 DEPS_TEST := clang libclang-rt-14-dev python3-pytest python3-requests curl clang-format \
   postgresql python3-argon2 python3-psycopg2 sqlmap
 DEPS_BENCH := wrk nginx-light nodejs gnuplot-nox

@@ -28,5 +28,13 @@
 #include "bulwark/sechdr.h"
 #include "bulwark/cors.h"
 #include "bulwark/http.h"
+#include "bulwark/password.h"
+#include "bulwark/email.h"
+#include "bulwark/db.h"
+#include "bulwark/cookie.h"
+#include "bulwark/csrf.h"
+#include "bulwark/token.h"
+#include "bulwark/audit.h"
+#include "bulwark/syslog.h"
 
 #endif

@@ -88,6 +88,7 @@ struct bw_param {
 
 struct bw_req;
 struct bw_resp;
+struct bw_principal;
 
 /**
  * A handler fills resp. Returning an error other than BW_OK makes the core
@@ -156,6 +157,21 @@ struct bw_str bw_req_body(const struct bw_req *req);
  */
 const json_t *bw_req_json(const struct bw_req *req);
 
+/**
+ * bw_req_principal - who the request is authenticated as; NULL on public
+ * routes. Borrowed, valid for the request.
+ */
+const struct bw_principal *bw_req_principal(const struct bw_req *req);
+
+/**
+ * bw_req_rate_take - charge one request to policy for key (e.g. an account
+ * id, or an account and address pair) on the server's limiter; adds the
+ * RateLimit headers (and Retry-After when refused) to the response. *allowed
+ * false means answer 429. An error means the same (fail closed).
+ */
+BW_MUST_CHECK enum bw_err bw_req_rate_take(struct bw_req *req, const struct bw_rl_policy *policy,
+                                           const void *key, size_t keylen, bool *allowed);
+
 /** bw_req_client_ip - the client address as text (after trusted-proxy rules). */
 const char *bw_req_client_ip(const struct bw_req *req);
 
@@ -195,7 +211,42 @@ const char *bw_resp_csp_nonce(const struct bw_resp *resp);
 /* ---- the server ---- */
 
 struct bw_log;
-struct bw_ratelimit;
+
+/** Most scopes one principal carries. */
+#define BW_PRINCIPAL_MAX_SCOPES 16
+
+/** Who a request is authenticated as; filled by the application's authenticator. */
+struct bw_principal {
+	enum bw_auth_kind kind; /**< the one credential kind that authenticated the request */
+	int64_t user_id;        /**< 0 for client-only tokens (client_credentials) */
+	char role[16];          /**< "user", "admin" */
+	const char *scopes[BW_PRINCIPAL_MAX_SCOPES + 1]; /**< NULL-terminated, arena/static */
+	int64_t auth_time;        /**< unix seconds of the last password/MFA proof */
+	uint8_t session_hash[32]; /**< BW_AUTH_SESSION: the stored hash of the session id */
+	void *data;               /**< the authenticator's own, arena-owned */
+};
+
+/**
+ * The application's authentication, called by the pipeline for every route
+ * that is not public, before its parameters or body are looked at.
+ */
+struct bw_http_auth {
+	/**
+	 * authenticate - find the request's credentials of the kinds the route
+	 * accepts (a bit set of enum bw_auth_kind), in a fixed order, and fill
+	 * *out. BW_ERR_NOT_FOUND: none presented; BW_ERR_DENIED: presented but
+	 * invalid, expired or revoked. Both answer 401; any other error 500.
+	 */
+	enum bw_err (*authenticate)(void *ctx, struct bw_req *req, unsigned kinds,
+	                            struct bw_principal *out);
+	/**
+	 * check_csrf - for a session-authenticated request with an unsafe method:
+	 * BW_OK when the CSRF token, Origin/Referer and Sec-Fetch-Site pass;
+	 * anything else answers 403. NULL means every such request is refused.
+	 */
+	enum bw_err (*check_csrf)(void *ctx, struct bw_req *req, const struct bw_principal *p);
+	void *ctx;
+};
 
 /** Everything the server needs; copied by bw_http_new (strings too). */
 struct bw_http_config {
@@ -231,8 +282,9 @@ struct bw_http_config {
 	size_t rl_max_keys;
 	const struct bw_rl_policy *rate_classes; /**< per-route-class limits (borrowed) */
 	size_t n_rate_classes;
-	struct bw_log *log; /**< borrowed; may be NULL (no logging) */
-	void *app;          /**< handed to handlers through bw_req_app */
+	struct bw_log *log;       /**< borrowed; may be NULL (no logging) */
+	void *app;                /**< handed to handlers through bw_req_app */
+	struct bw_http_auth auth; /**< all NULL: every non-public route answers 401 */
 };
 
 struct bw_http;

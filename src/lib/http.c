@@ -504,6 +504,69 @@ static enum MHD_Result dispatch(struct bw_req *req)
 	return send_resp(req);
 }
 
+/* -------------------------------------------------------- authentication */
+
+static bool unsafe_method(enum bw_method m)
+{
+	return m == BW_POST || m == BW_PUT || m == BW_PATCH || m == BW_DELETE;
+}
+
+static bool has_scope(const struct bw_principal *p, const char *scope)
+{
+	for (size_t i = 0; i < BW_PRINCIPAL_MAX_SCOPES && p->scopes[i] != NULL; i++)
+		if (strcmp(p->scopes[i], scope) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Credentials, scopes and CSRF for a non-public route. Returns true when the
+ * request may go on; otherwise *r is the refusal already queued. Every
+ * failure denies: no authenticator, an unexpected error, a principal of a
+ * kind the route does not take, a missing scope, a missing CSRF check.
+ */
+static bool authenticate(struct bw_req *req, enum MHD_Result *r)
+{
+	const struct bw_http_auth *a = &req->h->cfg.auth;
+	const struct bw_route *rt = req->route;
+	enum bw_err rc = BW_ERR_NOT_FOUND;
+
+	memset(&req->principal, 0, sizeof(req->principal));
+	if (a->authenticate != NULL)
+		rc = a->authenticate(a->ctx, req, rt->auth, &req->principal);
+	if (rc == BW_OK && (req->principal.kind & rt->auth) == 0)
+		rc = BW_ERR_DENIED;
+	if (rc == BW_ERR_NOT_FOUND || rc == BW_ERR_DENIED) {
+		if (bw_hdrs_set(&req->resp.hdrs, "WWW-Authenticate", "Bearer") != BW_OK) {
+			*r = MHD_NO;
+			return false;
+		}
+		*r = refuse(req, 401, "unauthenticated", "Authentication required",
+		            "This resource needs valid credentials.", NULL);
+		return false;
+	}
+	if (rc != BW_OK) {
+		*r = refuse(req, 500, "internal", "Internal error",
+		            "The request could not be completed.", NULL);
+		return false;
+	}
+	req->authenticated = true;
+	for (size_t i = 0; rt->scopes != NULL && rt->scopes[i] != NULL; i++) {
+		if (!has_scope(&req->principal, rt->scopes[i])) {
+			*r = refuse(req, 403, "insufficient-scope", "Insufficient scope",
+			            "The credentials do not grant this action.", NULL);
+			return false;
+		}
+	}
+	if (req->principal.kind == BW_AUTH_SESSION && unsafe_method(req->method) &&
+	    (a->check_csrf == NULL || a->check_csrf(a->ctx, req, &req->principal) != BW_OK)) {
+		*r = refuse(req, 403, "csrf-refused", "Cross-site request refused",
+		            "The request failed the cross-site request forgery checks.", NULL);
+		return false;
+	}
+	return true;
+}
+
 /* ---------------------------------------------------------------- call 1 */
 
 static enum MHD_Result first_call(struct bw_req *req, const char *method)
@@ -599,11 +662,10 @@ static enum MHD_Result first_call(struct bw_req *req, const char *method)
 	(void)bw_http_ctl_cors(h->controls, req, false, m.allowed);
 
 	if (req->route->auth != BW_AUTH_PUBLIC) {
-		/* no authenticator is configured for this kind: fail closed */
-		if (bw_hdrs_add(&req->resp.hdrs, "WWW-Authenticate", "Bearer") != BW_OK)
-			return MHD_NO;
-		return refuse(req, 401, "unauthenticated", "Authentication required",
-		              "This resource needs valid credentials.", NULL);
+		enum MHD_Result r;
+
+		if (!authenticate(req, &r))
+			return r;
 	}
 
 	if (!bw_http_ctl_route_limit(h->controls, req))

@@ -152,6 +152,25 @@ static bool charge(struct bw_http_controls *c, struct bw_req *req,
 	return r.allowed;
 }
 
+enum bw_err bw_req_rate_take(struct bw_req *req, const struct bw_rl_policy *policy, const void *key,
+                             size_t keylen, bool *allowed)
+{
+	struct bw_rl_result r;
+	enum bw_err rc;
+
+	*allowed = false;
+	rc = bw_ratelimit_take(&req->h->controls->rl, policy, key, keylen, 1, bw_rl_now_ns(), &r);
+	if (rc != BW_OK)
+		return rc;
+	/* a stricter policy's headers replace the IP policy's */
+	(void)bw_hdrs_remove(&req->resp.hdrs, "RateLimit-Policy");
+	(void)bw_hdrs_remove(&req->resp.hdrs, "RateLimit");
+	rc = bw_rl_headers(policy, &r, req->arena, &req->resp.hdrs);
+	if (rc == BW_OK)
+		*allowed = r.allowed;
+	return rc;
+}
+
 bool bw_http_ctl_ip_limit(struct bw_http_controls *c, struct bw_req *req)
 {
 	return charge(c, req, &c->ip_policy);

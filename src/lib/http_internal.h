@@ -73,6 +73,8 @@ struct bw_req {
 	struct bw_job job;
 	uint64_t start_ns;
 	enum bw_err handler_rc;
+	struct bw_principal principal;
+	bool authenticated;
 	bool counted_inflight;
 };
 

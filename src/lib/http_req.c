@@ -66,6 +66,11 @@ const json_t *bw_req_json(const struct bw_req *req)
 	return req->json;
 }
 
+const struct bw_principal *bw_req_principal(const struct bw_req *req)
+{
+	return req->authenticated ? &req->principal : NULL;
+}
+
 const char *bw_req_client_ip(const struct bw_req *req)
 {
 	return req->client_ip;

@@ -67,6 +67,61 @@ static enum bw_err h_weaken(struct bw_req *req, struct bw_resp *resp)
 	return bw_resp_json(resp, 200, BW_STR("{}"));
 }
 
+/* A fake authenticator: "Bearer good" has notes:read, "Bearer noscope" has
+ * none, "Bearer apikey" claims to be an API key, "Cookie: s=good" is a
+ * session; the CSRF check wants "X-CSRF-Token: ok". */
+static enum bw_err fake_auth(void *ctx, struct bw_req *req, unsigned kinds,
+                             struct bw_principal *out)
+{
+	const char *authz = bw_req_header(req, "Authorization");
+	const char *cookie = bw_req_header(req, "Cookie");
+
+	(void)ctx;
+	if (authz != NULL && (kinds & (BW_AUTH_BEARER | BW_AUTH_APIKEY))) {
+		if (strcmp(authz, "Bearer good") == 0) {
+			out->kind = BW_AUTH_BEARER;
+			out->scopes[0] = "notes:read";
+		} else if (strcmp(authz, "Bearer noscope") == 0) {
+			out->kind = BW_AUTH_BEARER;
+		} else if (strcmp(authz, "Bearer apikey") == 0) {
+			out->kind = BW_AUTH_APIKEY;
+		} else {
+			return BW_ERR_DENIED;
+		}
+		out->user_id = 7;
+		return BW_OK;
+	}
+	if (cookie != NULL && (kinds & BW_AUTH_SESSION)) {
+		if (strcmp(cookie, "s=good") != 0)
+			return BW_ERR_DENIED;
+		out->kind = BW_AUTH_SESSION;
+		out->user_id = 8;
+		out->scopes[0] = "notes:read";
+		return BW_OK;
+	}
+	return BW_ERR_NOT_FOUND;
+}
+
+static enum bw_err fake_csrf(void *ctx, struct bw_req *req, const struct bw_principal *p)
+{
+	const char *t = bw_req_header(req, "X-CSRF-Token");
+
+	(void)ctx;
+	(void)p;
+	return t != NULL && strcmp(t, "ok") == 0 ? BW_OK : BW_ERR_DENIED;
+}
+
+static enum bw_err h_whoami(struct bw_req *req, struct bw_resp *resp)
+{
+	const struct bw_principal *p = bw_req_principal(req);
+	char body[32];
+	int n = snprintf(body, sizeof(body), "{\"user\":%lld}", (long long)p->user_id);
+
+	return bw_resp_json(resp, 200, (struct bw_str){body, (size_t)n});
+}
+
+static const char *const read_scope[] = {"notes:read", NULL};
+
 static const struct bw_param hello_query[] = {
         {.name = "n", .rule = BW_RULE_INT_RANGE(1, 100)},
         {0},
@@ -105,6 +160,11 @@ static const struct bw_route routes[] = {
          .schema = &echo_schema},
         {.path = "/private", .methods = BW_GET, .handler = h_hello, .auth = BW_AUTH_SESSION},
         {.path = "/weaken", .methods = BW_GET, .handler = h_weaken},
+        {.path = "/me",
+         .methods = BW_GET | BW_POST,
+         .handler = h_whoami,
+         .auth = BW_AUTH_BEARER | BW_AUTH_SESSION,
+         .scopes = read_scope},
 };
 
 static struct bw_http *start_server(unsigned workers, unsigned queue, unsigned per_ip)
@@ -123,6 +183,8 @@ static struct bw_http *start_server(unsigned workers, unsigned queue, unsigned p
 	cfg.rl_ip_rate = 100000;
 	cfg.rl_ip_period = 1;
 	cfg.rl_ip_burst = 100000;
+	cfg.auth.authenticate = fake_auth;
+	cfg.auth.check_csrf = fake_csrf;
 	assert_int_equal(bw_http_new(&cfg, routes, sizeof(routes) / sizeof(routes[0]), &h), BW_OK);
 	assert_int_equal(bw_http_start(h), BW_OK);
 	assert_int_not_equal(bw_http_port(h), 0);
@@ -235,8 +297,59 @@ static void declared_parameters_only(void **state)
 	assert_non_null(strstr(out, "Content-Security-Policy: default-src 'none'; frame-ancestors "
 	                            "'none'\r\n"));
 	assert_non_null(strstr(out, "X-Custom: kept\r\n"));
-	/* no authenticator configured: fail closed */
+	/* no credentials the authenticator recognises: fail closed */
 	assert_int_equal(get(port, "/private", out, sizeof(out)), 401);
+	bw_http_free(h);
+}
+
+static int req_with(uint16_t port, const char *method, const char *headers, char *out, size_t cap)
+{
+	char req[1024];
+
+	snprintf(req, sizeof(req),
+	         "%s /me HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n%s\r\n", method,
+	         headers);
+	return roundtrip(port, req, out, cap);
+}
+
+static void authentication_scopes_and_csrf(void **state)
+{
+	struct bw_http *h = start_server(1, 8, 4);
+	uint16_t port = bw_http_port(h);
+	char out[8192];
+
+	(void)state;
+	assert_int_equal(req_with(port, "GET", "", out, sizeof(out)), 401);
+	assert_non_null(strstr(out, "WWW-Authenticate: Bearer"));
+	assert_int_equal(
+	        req_with(port, "GET", "Authorization: Bearer forged\r\n", out, sizeof(out)), 401);
+	assert_int_equal(req_with(port, "GET", "Authorization: Bearer good\r\n", out, sizeof(out)),
+	                 200);
+	assert_non_null(strstr(out, "{\"user\":7}"));
+	assert_non_null(strstr(out, "Cache-Control: no-store"));
+	/* a valid token without the route's scope */
+	assert_int_equal(
+	        req_with(port, "GET", "Authorization: Bearer noscope\r\n", out, sizeof(out)), 403);
+	assert_non_null(strstr(out, "/problems/insufficient-scope"));
+	/* a credential kind the route does not take, even if the authenticator says OK */
+	assert_int_equal(
+	        req_with(port, "GET", "Authorization: Bearer apikey\r\n", out, sizeof(out)), 401);
+	/* sessions: reads pass, unsafe methods need the CSRF check */
+	assert_int_equal(req_with(port, "GET", "Cookie: s=good\r\n", out, sizeof(out)), 200);
+	assert_int_equal(req_with(port, "POST", "Cookie: s=good\r\n", out, sizeof(out)), 403);
+	assert_non_null(strstr(out, "/problems/csrf-refused"));
+	assert_int_equal(
+	        req_with(port, "POST", "Cookie: s=good\r\nX-CSRF-Token: bad\r\n", out, sizeof(out)),
+	        403);
+	assert_int_equal(
+	        req_with(port, "POST", "Cookie: s=good\r\nX-CSRF-Token: ok\r\n", out, sizeof(out)),
+	        200);
+	assert_int_equal(
+	        req_with(port, "POST", "Cookie: s=bad\r\nX-CSRF-Token: ok\r\n", out, sizeof(out)),
+	        401);
+	/* a bearer token carries no ambient credential: no CSRF token needed */
+	assert_int_equal(req_with(port, "POST", "Authorization: Bearer good\r\n", out, sizeof(out)),
+	                 200);
 	bw_http_free(h);
 }
 
@@ -381,6 +494,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(declared_parameters_only),
 	        cmocka_unit_test(json_bodies_are_held_to_the_schema),
+	        cmocka_unit_test(authentication_scopes_and_csrf),
 	        cmocka_unit_test(slow_work_is_suspended_and_bounded),
 	        cmocka_unit_test(drain_finishes_work_in_flight),
 	};
