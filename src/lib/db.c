@@ -321,6 +321,36 @@ static enum bw_err tx_begin(struct bw_db_conn *c)
 	return bw_db_exec(c, BW_SQL("BEGIN ISOLATION LEVEL SERIALIZABLE"), NULL);
 }
 
+enum bw_err db_tx_on(struct bw_db_conn *c, bw_db_tx_fn fn, void *ctx)
+{
+	enum bw_err rc;
+
+	for (unsigned attempt = 1;; attempt++) {
+		bool retry;
+
+		c->retryable = false;
+		rc = tx_begin(c);
+		if (rc != BW_OK)
+			return rc;
+		rc = fn(c, ctx);
+		if (c->nactive != 0)
+			bw_panic("db: transaction body left %u unfinished statement(s)",
+			         c->nactive);
+		if (rc == BW_OK) {
+			if (!db_conn_in_tx(c))
+				return BW_ERR_STATE; /* fn ended the transaction itself */
+			rc = conn_end(c, true);
+		}
+		retry = rc != BW_OK && c->retryable && !c->broken;
+		if (rc != BW_OK && !c->broken && db_conn_in_tx(c) && conn_end(c, false) != BW_OK)
+			c->broken = true;
+		if (!retry)
+			return rc;
+		if (attempt == BW_DB_TX_ATTEMPTS)
+			return BW_ERR_BUSY;
+	}
+}
+
 enum bw_err bw_db_tx(struct bw_db *db, bw_db_tx_fn fn, void *ctx)
 {
 	struct bw_db_conn *c = NULL;
@@ -330,34 +360,7 @@ enum bw_err bw_db_tx(struct bw_db *db, bw_db_tx_fn fn, void *ctx)
 	rc = bw_db_acquire(db, &c);
 	if (rc != BW_OK)
 		return rc;
-	for (unsigned attempt = 1;; attempt++) {
-		bool retry;
-
-		c->retryable = false;
-		rc = tx_begin(c);
-		if (rc != BW_OK)
-			break;
-		rc = fn(c, ctx);
-		if (c->nactive != 0)
-			bw_panic("db: transaction body left %u unfinished statement(s)",
-			         c->nactive);
-		if (rc == BW_OK) {
-			if (!db_conn_in_tx(c)) {
-				rc = BW_ERR_STATE; /* fn ended the transaction itself */
-				break;
-			}
-			rc = conn_end(c, true);
-		}
-		retry = rc != BW_OK && c->retryable && !c->broken;
-		if (rc != BW_OK && !c->broken && db_conn_in_tx(c) && conn_end(c, false) != BW_OK)
-			c->broken = true;
-		if (!retry)
-			break;
-		if (attempt == BW_DB_TX_ATTEMPTS) {
-			rc = BW_ERR_BUSY;
-			break;
-		}
-	}
+	rc = db_tx_on(c, fn, ctx);
 	bw_db_release(c);
 	return rc;
 }

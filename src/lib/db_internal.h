@@ -119,6 +119,9 @@ enum bw_err db_pg_col(const struct bw_db_stmt *st, unsigned col, int type, int64
 unsigned db_sqlite_ncols(const struct bw_db_stmt *st);
 unsigned db_pg_ncols(const struct bw_db_stmt *st);
 
+/* bw_db_tx on a connection the caller holds. */
+enum bw_err db_tx_on(struct bw_db_conn *c, bw_db_tx_fn fn, void *ctx);
+
 /* Whether the connection is inside a transaction block. */
 bool db_conn_in_tx(const struct bw_db_conn *c);
 

@@ -280,12 +280,6 @@ static enum bw_err apply_next(struct bw_db_conn *c, void *arg)
 	size_t first = 0;
 	bool exists = false;
 
-	if (c->db->backend == BW_DB_POSTGRESQL) {
-		/* concurrent migrators queue here; SQLite's BEGIN IMMEDIATE does the same */
-		rc = bw_db_exec(c, BW_SQL("SELECT pg_advisory_xact_lock(7079111)"), NULL);
-		if (rc != BW_OK)
-			return rc;
-	}
 	rc = table_exists(c, &exists);
 	if (rc == BW_OK && !exists)
 		rc = create_table(c);
@@ -312,7 +306,9 @@ enum bw_err bw_db_migrate(struct bw_db *db, const struct bw_migration *list, siz
                           unsigned *applied)
 {
 	struct migrate_ctx ctx = {list, n, 0, false};
+	struct bw_db_conn *c = NULL;
 	enum bw_err rc;
+	bool pg;
 
 	BW_REQUIRE(db != NULL);
 	if (applied != NULL)
@@ -322,15 +318,30 @@ enum bw_err bw_db_migrate(struct bw_db *db, const struct bw_migration *list, siz
 		return rc;
 	if (sodium_init() < 0)
 		return BW_ERR_CRYPTO;
-	while (!ctx.done) {
+	rc = bw_db_acquire(db, &c);
+	if (rc != BW_OK)
+		return rc;
+	/*
+	 * Concurrent migrators queue. PostgreSQL: on a session lock taken
+	 * before the transaction begins, since a SERIALIZABLE transaction's
+	 * snapshot is taken by its first statement — a lock taken inside would
+	 * be waited for with a snapshot that misses the other's migrations.
+	 * SQLite: BEGIN IMMEDIATE takes the write lock before anything is read.
+	 */
+	pg = db->backend == BW_DB_POSTGRESQL;
+	if (pg)
+		rc = bw_db_exec(c, BW_SQL("SELECT pg_advisory_lock(7079111)"), NULL);
+	while (rc == BW_OK && !ctx.done) {
 		unsigned before = ctx.applied;
 
-		rc = bw_db_tx(db, apply_next, &ctx);
-		if (rc != BW_OK)
-			break;
-		if (!ctx.done)
+		rc = db_tx_on(c, apply_next, &ctx);
+		if (rc == BW_OK && !ctx.done)
 			ctx.applied = before + 1; /* counted after the commit, not before */
 	}
+	if (pg && !c->broken &&
+	    bw_db_exec(c, BW_SQL("SELECT pg_advisory_unlock(7079111)"), NULL) != BW_OK)
+		c->broken = true; /* closing the session releases the lock */
+	bw_db_release(c);
 	if (applied != NULL)
 		*applied = ctx.applied;
 	return rc;

@@ -684,6 +684,15 @@ static void tx_commit_or_rollback(void **state)
 	t = (struct tx_ctx){"e", 1};
 	assert_int_equal(bw_db_tx(FX.db, tx_body, &t), BW_ERR_DENIED);
 	assert_true(count_items(FX.db) == 2);
+	/* a transaction begun by hand and not ended is rolled back on release */
+	{
+		struct bw_db_conn *c = acq(FX.db);
+
+		assert_int_equal(bw_db_exec(c, BW_SQL("BEGIN"), NULL), BW_OK);
+		assert_int_equal(insert_item(c, "f", 1, NULL, 0, 0, false, NULL), BW_OK);
+		bw_db_release(c);
+		assert_true(count_items(FX.db) == 2);
+	}
 }
 
 struct retry_ctx {
@@ -1214,12 +1223,59 @@ static void runtime_role_no_ddl(void **state)
 	assert_int_equal(bw_db_exec(c, BW_SQL("INSERT INTO m_a (v) VALUES ('data')"), &ch), BW_OK);
 	assert_int_equal(ch, 1);
 	bw_db_release(c);
+	if (FX.be == BW_DB_POSTGRESQL) {
+		/* even if someone grants the runtime role writes on the records,
+		 * it is not the owner, so it still may not migrate */
+		exec_ok(FX.db, BW_SQL("GRANT INSERT ON schema_migrations TO bw_app"));
+		assert_int_equal(bw_db_migrate(app, M, NM, &applied), BW_ERR_DENIED);
+		assert_int_equal(bw_db_schema_check(app, M, NM, NULL), BW_ERR_STATE);
+		exec_ok(FX.db, BW_SQL("REVOKE INSERT ON schema_migrations FROM bw_app"));
+	}
 	/* the owner brings it up; then the runtime role's check passes */
 	assert_int_equal(bw_db_migrate(FX.db, M, NM, &applied), BW_OK);
 	assert_int_equal(applied, 1);
 	assert_int_equal(bw_db_schema_check(app, M, NM, &s), BW_OK);
 	assert_int_equal(s.db_version, 5);
 	bw_db_close(app);
+}
+
+struct migrator {
+	struct bw_db *db;
+	enum bw_err rc;
+	unsigned applied;
+};
+
+static void *migrator_main(void *arg)
+{
+	struct migrator *m = arg;
+
+	m->rc = bw_db_migrate(m->db, M, NM, &m->applied);
+	return NULL;
+}
+
+static void migrate_concurrently(void **state)
+{
+	struct bw_db_options o = {.busy_timeout_ms = 20000};
+	struct migrator m[3];
+	pthread_t th[3];
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		m[i] = (struct migrator){open_url(FX.be == BW_DB_SQLITE ? FX.url : FX.pg_owner, &o),
+		                         BW_ERR_INTERNAL, 0};
+	}
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, migrator_main, &m[i]), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	/* all succeed, and between them each migration ran exactly once */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(m[i].rc, BW_OK);
+		bw_db_close(m[i].db);
+	}
+	assert_int_equal(m[0].applied + m[1].applied + m[2].applied, NM);
+	assert_true(count_m_a(FX.db) == 2);
+	assert_int_equal(bw_db_schema_check(FX.db, M, NM, NULL), BW_OK);
 }
 
 /* ---------------------------------------------------------------- backend specifics */
@@ -1370,6 +1426,7 @@ static const struct CMUnitTest backend_tests[] = {
         CASE(migrate_skipped_step),
         CASE(migrate_failure_rolls_back),
         CASE(runtime_role_no_ddl),
+        CASE(migrate_concurrently),
         CASE(errors_only_through_hook),
         CASE(sqlite_hardening),
         CASE(pg_tls_and_auth),
