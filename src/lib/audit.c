@@ -1313,8 +1313,12 @@ enum bw_err bw_audit_export_parse(const char *p, size_t len, size_t max_records,
 	if (e == NULL)
 		return BW_ERR_NOMEM;
 	e->max = max_records;
-	/* every string copied is shorter than the line it came from */
-	e->arena = bw_arena_new(len > SIZE_MAX / 4 - 65536 ? SIZE_MAX : 4 * len + 65536);
+	/*
+	 * The strings copied are shorter than their line, and a record's detail
+	 * array and alignment add less than its shortest line: 8 times the input
+	 * bounds it all.
+	 */
+	e->arena = bw_arena_new(len > SIZE_MAX / 8 - 65536 ? SIZE_MAX : 8 * len + 65536);
 	if (e->arena == NULL) {
 		rc = BW_ERR_NOMEM;
 		goto out;
