@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "bulwark/db.h"
 #include "bulwark/http.h"
 #include "bulwark/log.h"
 #include "bulwark/secret.h"
@@ -19,12 +20,23 @@ struct bw_app {
 	struct bw_log *log;
 	struct bw_http *http;
 	struct bw_secret *master_key;
+	struct bw_db *db;
 	time_t started_at;
 };
 
-/** The routes of the server, in one table (routes/table.c). */
-extern const struct bw_route bw_app_routes[];
-extern const size_t bw_app_n_routes;
+/**
+ * bw_app_route_table - every route of the server, from the groups listed in
+ * routes/table.c, in one array the caller frees.
+ */
+enum bw_err bw_app_route_table(struct bw_route **out, size_t *n);
+
+/* routes/table.c: the operational routes */
+extern const struct bw_route bw_routes_ops[];
+extern const size_t bw_routes_ops_n;
+
+/* migrations.c: the schema */
+extern const struct bw_migration bw_app_migrations[];
+extern const size_t bw_app_n_migrations;
 extern const struct bw_rl_policy bw_app_rate_classes[];
 extern const size_t bw_app_n_rate_classes;
 
@@ -41,5 +53,19 @@ enum bw_err bw_route_home(struct bw_req *req, struct bw_resp *resp);
 
 /* serve.c */
 int bw_cmd_serve(int argc, char **argv);
+
+/* migrate.c */
+int bw_cmd_migrate(int argc, char **argv);
+
+/* database.c */
+/**
+ * bw_app_db_open - open the configured database (settings.database). With
+ * SQLite, applies pending migrations (the server is its own owner); with
+ * PostgreSQL, only checks that the schema is current (the runtime role has
+ * no DDL rights; run `bulwark migrate` with the owner role first). On failure
+ * *why is a static sentence for the operator.
+ */
+enum bw_err bw_app_db_open(const struct bw_settings *s, bool migrate_sqlite, struct bw_db **out,
+                           const char **why);
 
 #endif

@@ -13,6 +13,7 @@ static void help(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  serve      run the server (bulwark serve --help)\n"
+	      "  migrate    apply database schema migrations (bulwark migrate --help)\n"
 	      "  help       this text\n"
 	      "\n"
 	      "  bulwark --version    print the version\n"
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "serve") == 0)
 		return bw_cmd_serve(argc - 2, argv + 2);
+	if (strcmp(argv[1], "migrate") == 0)
+		return bw_cmd_migrate(argc - 2, argv + 2);
 	fprintf(stderr, "bulwark: unknown command: %.64s (try: bulwark help)\n", argv[1]);
 	return 2;
 }

@@ -185,6 +185,9 @@ int bw_cmd_serve(int argc, char **argv)
 	const char *config_path;
 	const char **hosts = NULL, **origins = NULL, **proxies = NULL;
 	char *cert_pem = NULL, *key_pem = NULL;
+	struct bw_route *routes = NULL;
+	size_t n_routes = 0;
+	const char *why = "";
 	enum bw_log_level level;
 	bool dev, created;
 	sigset_t sigs;
@@ -278,6 +281,19 @@ int bw_cmd_serve(int argc, char **argv)
 		       BW_LOG_F_CSTR("cert", app.settings.cert_file), BW_LOG_F_CSTR("sha256", fp));
 	}
 
+	rc = bw_app_db_open(&app.settings, true, &app.db, &why);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "database.url", why);
+		goto out_tls;
+	}
+	BW_LOG(app.log, BW_LOG_INFO, NULL, "database.ready",
+	       BW_LOG_F_CSTR("backend",
+	                     bw_db_backend(app.db) == BW_DB_SQLITE ? "sqlite" : "postgresql"),
+	       BW_LOG_F_UINT("schema_version", bw_app_migrations[bw_app_n_migrations - 1].version));
+	rc = bw_app_route_table(&routes, &n_routes);
+	if (rc != BW_OK)
+		goto out_tls;
+
 	fill_http_config(&app.settings, &listen, &hc);
 	hosts = list_of(app.settings.allowed_hosts, app.settings.n_allowed_hosts);
 	origins = list_of(app.settings.cors_origins, app.settings.n_cors_origins);
@@ -294,7 +310,7 @@ int bw_cmd_serve(int argc, char **argv)
 	hc.n_rate_classes = bw_app_n_rate_classes;
 	hc.log = app.log;
 	hc.app = &app;
-	rc = bw_http_new(&hc, bw_app_routes, bw_app_n_routes, &app.http);
+	rc = bw_http_new(&hc, routes, n_routes, &app.http);
 	if (rc != BW_OK) {
 		fail(app.log, "startup.refused", "", "the HTTP server cannot be configured");
 		goto out_tls;
@@ -329,6 +345,8 @@ out_tls:
 	free(hosts);
 	free(origins);
 	free(proxies);
+	free(routes);
+	bw_db_close(app.db);
 	free(cert_pem);
 	if (key_pem != NULL) {
 		bw_wipe(key_pem, strlen(key_pem));

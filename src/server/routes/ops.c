@@ -12,8 +12,19 @@ enum bw_err bw_route_healthz(struct bw_req *req, struct bw_resp *resp)
 
 enum bw_err bw_route_readyz(struct bw_req *req, struct bw_resp *resp)
 {
-	(void)req;
-	return bw_resp_json(resp, 200, BW_STR("{\"status\":\"ready\"}"));
+	struct bw_app *app = bw_req_app(req);
+	struct bw_db_conn *c = NULL;
+	struct bw_db_stmt *st = NULL;
+	bool ok = bw_db_acquire(app->db, &c) == BW_OK &&
+	          bw_db_prepare(c, BW_SQL("SELECT 1"), &st) == BW_OK && bw_db_step_one(st) == BW_OK;
+
+	bw_db_finish(st);
+	if (c != NULL)
+		bw_db_release(c);
+	if (!ok)
+		return bw_resp_problem(resp, 503, "not-ready", "Not ready",
+		                       "The database is not reachable.", NULL);
+	return bw_resp_json(resp, 200, BW_STR("{\"status\":\"ready\",\"database\":\"ok\"}"));
 }
 
 enum bw_err bw_route_ping(struct bw_req *req, struct bw_resp *resp)

@@ -3,9 +3,11 @@
  * for it. Adding an endpoint means adding a line here; nothing reaches a
  * handler that its line does not declare.
  */
+#include <stdlib.h>
+
 #include "app.h"
 
-const struct bw_route bw_app_routes[] = {
+const struct bw_route bw_routes_ops[] = {
         {.path = "/healthz",
          .methods = BW_GET,
          .handler = bw_route_healthz,
@@ -48,4 +50,33 @@ const struct bw_rl_policy bw_app_rate_classes[] = {
 };
 const size_t bw_app_n_rate_classes = sizeof(bw_app_rate_classes) / sizeof(bw_app_rate_classes[0]);
 
-const size_t bw_app_n_routes = sizeof(bw_app_routes) / sizeof(bw_app_routes[0]);
+const size_t bw_routes_ops_n = sizeof(bw_routes_ops) / sizeof(bw_routes_ops[0]);
+
+/*
+ * Every group of routes the server answers. A feature keeps its routes in
+ * its own file (routes/<feature>.c) and adds one line here.
+ */
+static const struct {
+	const struct bw_route *routes;
+	const size_t *n;
+} groups[] = {
+        {bw_routes_ops, &bw_routes_ops_n},
+};
+
+enum bw_err bw_app_route_table(struct bw_route **out, size_t *n)
+{
+	size_t total = 0, k = 0;
+	struct bw_route *all;
+
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		total += *groups[g].n;
+	all = calloc(total, sizeof(*all));
+	if (all == NULL)
+		return BW_ERR_NOMEM;
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (size_t i = 0; i < *groups[g].n; i++)
+			all[k++] = groups[g].routes[i];
+	*out = all;
+	*n = total;
+	return BW_OK;
+}
