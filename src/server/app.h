@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "bulwark/audit.h"
 #include "bulwark/db.h"
 #include "bulwark/http.h"
 #include "bulwark/log.h"
@@ -21,6 +22,14 @@ struct bw_app {
 	struct bw_http *http;
 	struct bw_secret *master_key;
 	struct bw_db *db;
+	/* purpose keys, derived from the master key at start-up (keys.h) */
+	struct bw_secret *session_key; /* session id hashes */
+	struct bw_secret *csrf_key;    /* CSRF tokens */
+	struct bw_secret *mail_key;    /* email verification / reset token hashes */
+	/* the audit log (audit_store.c) */
+	struct bw_audit_key *audit_key;
+	struct bw_audit_chain *audit;
+	uint64_t audit_failures; /* appends that could not be stored (atomic) */
 	time_t started_at;
 };
 
@@ -53,6 +62,28 @@ enum bw_err bw_route_home(struct bw_req *req, struct bw_resp *resp);
 
 /* serve.c */
 int bw_cmd_serve(int argc, char **argv);
+
+/* audit_store.c */
+/**
+ * bw_app_audit_open - load the audit key, verify the stored chain's tail and
+ * open the writer that appends to it (records in the database, checkpoints in
+ * the database and on the log stream as RFC 5424 lines).
+ */
+enum bw_err bw_app_audit_open(struct bw_app *app);
+
+/** bw_app_audit_close - write a final checkpoint and release the writer. */
+void bw_app_audit_close(struct bw_app *app);
+
+/**
+ * bw_app_audit - append a security event to the audit log. req (may be NULL
+ * for the CLI) gives the client address and request id; actor_user_id 0 is
+ * "anonymous". details (borrowed) must hold no secrets (the audit module
+ * refuses sensitive keys). A failure to store is logged at error level and
+ * counted, never hidden.
+ */
+void bw_app_audit(struct bw_app *app, const struct bw_req *req, const char *event,
+                  enum bw_audit_outcome outcome, int64_t actor_user_id,
+                  const struct bw_audit_detail *details, size_t n);
 
 /* migrate.c */
 int bw_cmd_migrate(int argc, char **argv);

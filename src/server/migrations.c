@@ -70,6 +70,22 @@ const struct bw_migration bw_app_migrations[] = {
                  " expires_at BIGINT NOT NULL,"
                  " used_at BIGINT);"
                  "CREATE INDEX email_tokens_user ON email_tokens(user_id);")},
+        /* the audit log: each record and checkpoint as its canonical export line
+         * (audit.h), so what is stored is exactly what verify and export read */
+        {.version = 2,
+         .name = "audit",
+         .up = BW_SQL_INIT("CREATE TABLE audit_records ("
+                           " seq INTEGER PRIMARY KEY,"
+                           " line TEXT NOT NULL);"
+                           "CREATE TABLE audit_checkpoints ("
+                           " seq INTEGER PRIMARY KEY,"
+                           " line TEXT NOT NULL);"),
+         .up_pg = BW_SQL_INIT("CREATE TABLE audit_records ("
+                              " seq BIGINT PRIMARY KEY,"
+                              " line TEXT NOT NULL);"
+                              "CREATE TABLE audit_checkpoints ("
+                              " seq BIGINT PRIMARY KEY,"
+                              " line TEXT NOT NULL);")},
 };
 
 const size_t bw_app_n_migrations = sizeof(bw_app_migrations) / sizeof(bw_app_migrations[0]);
