@@ -5,6 +5,7 @@
 #ifndef BULWARK_APP_H
 #define BULWARK_APP_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -29,7 +30,7 @@ struct bw_app {
 	/* the audit log (audit_store.c) */
 	struct bw_audit_key *audit_key;
 	struct bw_audit_chain *audit;
-	uint64_t audit_failures; /* appends that could not be stored (atomic) */
+	atomic_uint_fast64_t audit_failures; /* appends that could not be stored */
 	time_t started_at;
 };
 
@@ -84,6 +85,9 @@ void bw_app_audit_close(struct bw_app *app);
 void bw_app_audit(struct bw_app *app, const struct bw_req *req, const char *event,
                   enum bw_audit_outcome outcome, int64_t actor_user_id,
                   const struct bw_audit_detail *details, size_t n);
+
+/* audit_cli.c */
+int bw_cmd_audit(int argc, char **argv);
 
 /* migrate.c */
 int bw_cmd_migrate(int argc, char **argv);

@@ -14,6 +14,7 @@ static void help(FILE *f)
 	      "commands:\n"
 	      "  serve      run the server (bulwark serve --help)\n"
 	      "  migrate    apply database schema migrations (bulwark migrate --help)\n"
+	      "  audit      verify or export the audit log (bulwark audit --help)\n"
 	      "  help       this text\n"
 	      "\n"
 	      "  bulwark --version    print the version\n"
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
 		return bw_cmd_serve(argc - 2, argv + 2);
 	if (strcmp(argv[1], "migrate") == 0)
 		return bw_cmd_migrate(argc - 2, argv + 2);
+	if (strcmp(argv[1], "audit") == 0)
+		return bw_cmd_audit(argc - 2, argv + 2);
 	fprintf(stderr, "bulwark: unknown command: %.64s (try: bulwark help)\n", argv[1]);
 	return 2;
 }

@@ -154,6 +154,18 @@ static enum bw_err ensure_parent_dir(const char *path)
 	return exists ? BW_OK : bw_fs_mkdir_private(dir, &created);
 }
 
+/* The purpose keys the server's features use, all from the master key. */
+static enum bw_err derive_keys(struct bw_app *app)
+{
+	enum bw_err rc = bw_keys_derive(app->master_key, BW_KEY_SESSION, 1, &app->session_key);
+
+	if (rc == BW_OK)
+		rc = bw_keys_derive(app->master_key, BW_KEY_CSRF, 1, &app->csrf_key);
+	if (rc == BW_OK)
+		rc = bw_keys_derive(app->master_key, BW_KEY_MAILTOKEN, 1, &app->mail_key);
+	return rc;
+}
+
 static void fill_http_config(const struct bw_settings *s, const struct bw_listen *l,
                              struct bw_http_config *hc)
 {
@@ -290,6 +302,20 @@ int bw_cmd_serve(int argc, char **argv)
 	       BW_LOG_F_CSTR("backend",
 	                     bw_db_backend(app.db) == BW_DB_SQLITE ? "sqlite" : "postgresql"),
 	       BW_LOG_F_UINT("schema_version", bw_app_migrations[bw_app_n_migrations - 1].version));
+	/* purpose keys and the audit log, once the master key and database are in */
+	rc = derive_keys(&app);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "keys.master",
+		     "the purpose keys cannot be derived");
+		goto out_tls;
+	}
+	rc = bw_app_audit_open(&app);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "database.url",
+		     "the audit log cannot be read from the database");
+		goto out_tls;
+	}
+	bw_app_audit(&app, NULL, "server.start", BW_AUDIT_SUCCESS, 0, NULL, 0);
 	rc = bw_app_route_table(&routes, &n_routes);
 	if (rc != BW_OK)
 		goto out_tls;
@@ -338,6 +364,7 @@ int bw_cmd_serve(int argc, char **argv)
 	} while (sig == SIGPIPE);
 	BW_LOG(app.log, BW_LOG_INFO, NULL, "shutdown", BW_LOG_F_INT("signal", sig));
 	bw_http_drain(app.http, DRAIN_DEADLINE_MS);
+	bw_app_audit(&app, NULL, "server.stop", BW_AUDIT_SUCCESS, 0, NULL, 0);
 	status = 0;
 out_http:
 	bw_http_free(app.http);
@@ -346,7 +373,11 @@ out_tls:
 	free(origins);
 	free(proxies);
 	free(routes);
+	bw_app_audit_close(&app);
 	bw_db_close(app.db);
+	bw_secret_free(app.session_key);
+	bw_secret_free(app.csrf_key);
+	bw_secret_free(app.mail_key);
 	free(cert_pem);
 	if (key_pem != NULL) {
 		bw_wipe(key_pem, strlen(key_pem));

@@ -70,6 +70,10 @@ enum bw_err bw_route_metrics(struct bw_req *req, struct bw_resp *resp)
 		        "# HELP bulwark_log_lines_dropped_total Log lines dropped.\n"
 		        "# TYPE bulwark_log_lines_dropped_total counter\n"
 		        "bulwark_log_lines_dropped_total %llu\n"
+		        "# HELP bulwark_audit_failures_total Audit events that could not be "
+		        "stored.\n"
+		        "# TYPE bulwark_audit_failures_total counter\n"
+		        "bulwark_audit_failures_total %llu\n"
 		        "# HELP bulwark_uptime_seconds Seconds since start.\n"
 		        "# TYPE bulwark_uptime_seconds gauge\n"
 		        "bulwark_uptime_seconds %lld\n",
@@ -78,6 +82,7 @@ enum bw_err bw_route_metrics(struct bw_req *req, struct bw_resp *resp)
 		        (unsigned long long)st.head_deadline_closed,
 		        (unsigned long long)st.worker_busy, (unsigned long long)st.inflight,
 		        (unsigned long long)ls.lines_dropped,
+		        (unsigned long long)atomic_load(&app->audit_failures),
 		        (long long)(time(NULL) - app->started_at));
 	if (rc == BW_OK)
 		rc = bw_resp_body(resp, 200, "text/plain; version=0.0.4; charset=utf-8",
