@@ -109,6 +109,7 @@ struct bw_route {
 	                                          any strict JSON (e.g. CSP reports) */
 	unsigned auth;                       /**< enum bw_auth_kind bits; 0 = public */
 	const char *const *scopes;           /**< NULL-terminated; all required */
+	const char *role; /**< NULL: any role; "admin": only principals of that role (else 403) */
 	enum bw_csrf_policy csrf; /**< the table check refuses a cookie route without one */
 	const char *rate_class;   /**< rate-limit class name, NULL = "default" */
 	enum bw_route_cors cors;

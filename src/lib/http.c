@@ -558,6 +558,11 @@ static bool authenticate(struct bw_req *req, enum MHD_Result *r)
 			return false;
 		}
 	}
+	if (rt->role != NULL && strcmp(req->principal.role, rt->role) != 0) {
+		*r = refuse(req, 403, "forbidden", "Forbidden",
+		            "The account's role does not allow this action.", NULL);
+		return false;
+	}
 	if (req->principal.kind == BW_AUTH_SESSION && unsafe_method(req->method) &&
 	    (a->check_csrf == NULL || a->check_csrf(a->ctx, req, &req->principal) != BW_OK)) {
 		*r = refuse(req, 403, "csrf-refused", "Cross-site request refused",

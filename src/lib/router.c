@@ -61,7 +61,7 @@ static bool compile_one(const struct bw_route *rt, struct compiled *c)
 		return false; /* preflights belong to the core */
 	if ((rt->auth & BW_AUTH_SESSION) && rt->csrf == BW_CSRF_NOT_COOKIE)
 		return false; /* a cookie-authenticated route cannot go without CSRF checks */
-	if (rt->scopes != NULL && rt->auth == BW_AUTH_PUBLIC)
+	if ((rt->scopes != NULL || rt->role != NULL) && rt->auth == BW_AUTH_PUBLIC)
 		return false; /* scopes need credentials to be checked against */
 	if (strcmp(p, "/") == 0)
 		return true;

@@ -78,9 +78,10 @@ static enum bw_err fake_auth(void *ctx, struct bw_req *req, unsigned kinds,
 
 	(void)ctx;
 	if (authz != NULL && (kinds & (BW_AUTH_BEARER | BW_AUTH_APIKEY))) {
-		if (strcmp(authz, "Bearer good") == 0) {
+		if (strcmp(authz, "Bearer good") == 0 || strcmp(authz, "Bearer admin") == 0) {
 			out->kind = BW_AUTH_BEARER;
 			out->scopes[0] = "notes:read";
+			memcpy(out->role, authz[7] == 'a' ? "admin" : "user", 6);
 		} else if (strcmp(authz, "Bearer noscope") == 0) {
 			out->kind = BW_AUTH_BEARER;
 		} else if (strcmp(authz, "Bearer apikey") == 0) {
@@ -160,6 +161,11 @@ static const struct bw_route routes[] = {
          .schema = &echo_schema},
         {.path = "/private", .methods = BW_GET, .handler = h_hello, .auth = BW_AUTH_SESSION},
         {.path = "/weaken", .methods = BW_GET, .handler = h_weaken},
+        {.path = "/admin",
+         .methods = BW_GET,
+         .handler = h_whoami,
+         .auth = BW_AUTH_BEARER,
+         .role = "admin"},
         {.path = "/me",
          .methods = BW_GET | BW_POST,
          .handler = h_whoami,
@@ -312,6 +318,14 @@ static int req_with(uint16_t port, const char *method, const char *headers, char
 	return roundtrip(port, req, out, cap);
 }
 
+static int get_with(uint16_t port, const char *path, const char *headers, char *out, size_t cap)
+{
+	char req[1024];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n", path, headers);
+	return roundtrip(port, req, out, cap);
+}
+
 static void authentication_scopes_and_csrf(void **state)
 {
 	struct bw_http *h = start_server(1, 8, 4);
@@ -334,6 +348,12 @@ static void authentication_scopes_and_csrf(void **state)
 	/* a credential kind the route does not take, even if the authenticator says OK */
 	assert_int_equal(
 	        req_with(port, "GET", "Authorization: Bearer apikey\r\n", out, sizeof(out)), 401);
+	/* a role-restricted route */
+	assert_int_equal(
+	        get_with(port, "/admin", "Authorization: Bearer good\r\n", out, sizeof(out)), 403);
+	assert_non_null(strstr(out, "/problems/forbidden"));
+	assert_int_equal(
+	        get_with(port, "/admin", "Authorization: Bearer admin\r\n", out, sizeof(out)), 200);
 	/* sessions: reads pass, unsafe methods need the CSRF check */
 	assert_int_equal(req_with(port, "GET", "Cookie: s=good\r\n", out, sizeof(out)), 200);
 	assert_int_equal(req_with(port, "POST", "Cookie: s=good\r\n", out, sizeof(out)), 403);
