@@ -44,6 +44,10 @@ enum bw_err bw_app_route_table(struct bw_route **out, size_t *n);
 extern const struct bw_route bw_routes_ops[];
 extern const size_t bw_routes_ops_n;
 
+/* routes/admin.c: the audit log for administrators */
+extern const struct bw_route bw_routes_admin[];
+extern const size_t bw_routes_admin_n;
+
 /* migrations.c: the schema */
 extern const struct bw_migration bw_app_migrations[];
 extern const size_t bw_app_n_migrations;

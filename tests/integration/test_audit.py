@@ -159,9 +159,9 @@ def test_another_master_key_does_not_verify(copy):
 
 def test_server_keeps_appending_after_restart(copy):
     s = Server(data_dir=str(copy / "data"))
-    assert s.stop() == 0
+    assert s.stop() == 0, s.raw_lines[-5:]
     rc, out = verify(copy)
-    assert rc == 0 and out["records"] == 8
+    assert rc == 0 and out["records"] == 8, (out, s.raw_lines[-5:])
 
 
 def test_tampering_is_reported_at_start(copy):

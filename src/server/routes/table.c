@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "../sessions.h" /* accounts: bw_routes_auth, bw_routes_me */
 
 const struct bw_route bw_routes_ops[] = {
         {.path = "/healthz",
@@ -61,6 +62,9 @@ static const struct {
 	const size_t *n;
 } groups[] = {
         {bw_routes_ops, &bw_routes_ops_n},
+        {bw_routes_auth, &bw_routes_auth_n}, /* accounts: register, login, logout, csrf */
+        {bw_routes_me, &bw_routes_me_n},     /* accounts: the signed-in user's own */
+        {bw_routes_admin, &bw_routes_admin_n},
 };
 
 enum bw_err bw_app_route_table(struct bw_route **out, size_t *n)
