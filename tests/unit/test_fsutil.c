@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NOBODY_UID 65534
@@ -330,6 +332,73 @@ static void read_secret_mode_and_owner(void **state)
 	bw_buf_free(&b);
 }
 
+/* The flags that refine BW_FS_SECRET and plain reads: group read (systemd
+ * credentials), no shared write (configuration), following a symlink. */
+static void read_flags(void **state)
+{
+	struct fx *f = *state;
+	char p[600], link[600];
+	struct bw_buf b;
+
+	join(p, sizeof(p), f, "cred");
+	join(link, sizeof(link), f, "cred-link");
+	put(p, "value", 0640);
+	bw_buf_init(&b, 64);
+	/* group read: only with BW_FS_GROUP_READ, and never group write or others */
+	assert_int_equal(bw_fs_read_file(p, BW_FS_SECRET, &b), BW_ERR_DENIED);
+	assert_int_equal(bw_fs_read_file(p, BW_FS_SECRET | BW_FS_GROUP_READ, &b), BW_OK);
+	bw_buf_reset(&b);
+	assert_int_equal(chmod(p, 0440), 0);
+	assert_int_equal(bw_fs_read_file(p, BW_FS_SECRET | BW_FS_GROUP_READ, &b), BW_OK);
+	bw_buf_reset(&b);
+	assert_int_equal(chmod(p, 0660), 0);
+	assert_int_equal(bw_fs_read_file(p, BW_FS_SECRET | BW_FS_GROUP_READ, &b), BW_ERR_DENIED);
+	assert_int_equal(chmod(p, 0644), 0);
+	assert_int_equal(bw_fs_read_file(p, BW_FS_SECRET | BW_FS_GROUP_READ, &b), BW_ERR_DENIED);
+	/* a secret must be readable by its owner: 0200 and 0000 are refused */
+	assert_int_equal(chmod(p, 0200), 0);
+	assert_int_equal(bw_fs_read_file(p, BW_FS_SECRET, &b), BW_ERR_DENIED);
+	assert_int_equal(chmod(p, 0000), 0);
+	assert_int_equal(bw_fs_read_file(p, BW_FS_SECRET, &b), BW_ERR_DENIED);
+	/* no shared write: group- or other-writable files are refused */
+	assert_int_equal(chmod(p, 0664), 0);
+	assert_int_equal(bw_fs_read_file(p, BW_FS_NO_SHARED_WRITE, &b), BW_ERR_DENIED);
+	assert_int_equal(chmod(p, 0646), 0);
+	assert_int_equal(bw_fs_read_file(p, BW_FS_NO_SHARED_WRITE, &b), BW_ERR_DENIED);
+	assert_int_equal(chmod(p, 0644), 0);
+	assert_int_equal(bw_fs_read_file(p, BW_FS_NO_SHARED_WRITE, &b), BW_OK);
+	bw_buf_reset(&b);
+	/* a symlink only with BW_FS_FOLLOW */
+	assert_int_equal(symlink(p, link), 0);
+	assert_int_equal(bw_fs_read_file(link, 0, &b), BW_ERR_DENIED);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(bw_fs_read_file(link, BW_FS_FOLLOW, &b), BW_OK);
+	assert_string_equal(bw_buf_cstr(&b), "value");
+	bw_buf_free(&b);
+}
+
+static void follow_with_secret_is_a_programming_error(void **state)
+{
+	struct fx *f = *state;
+	char p[600];
+	pid_t pid;
+	int status;
+
+	join(p, sizeof(p), f, "s");
+	put(p, "x", 0600);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct bw_buf b;
+
+		bw_buf_init(&b, 16);
+		(void)!bw_fs_read_file(p, BW_FS_SECRET | BW_FS_FOLLOW, &b);
+		_exit(0); /* must not be reached */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
 static void read_is_bounded_by_cap(void **state)
 {
 	struct fx *f = *state;
@@ -388,6 +457,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(read_refuses_symlink_and_special, fx_setup,
 	                                        fx_teardown),
 	        cmocka_unit_test_setup_teardown(read_secret_mode_and_owner, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(read_flags, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(follow_with_secret_is_a_programming_error, fx_setup,
+	                                        fx_teardown),
 	        cmocka_unit_test_setup_teardown(read_is_bounded_by_cap, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(exists_and_umask, fx_setup, fx_teardown),
 	};

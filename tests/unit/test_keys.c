@@ -288,6 +288,14 @@ static void load_from_credential(void **state)
 	load_ref("credential:", "master", BW_OK);
 	load_ref("credential:", "other", BW_ERR_NOT_FOUND);
 	load_ref("credential:", "../creds/master", BW_ERR_INVALID);
+	/* systemd grants a service user read access through an ACL that shows as
+	 * group read: 0440 and 0640 pass, anything for others or group write does not */
+	assert_int_equal(chmod(p, 0440), 0);
+	load_ref("credential:", "master", BW_OK);
+	assert_int_equal(chmod(p, 0640), 0);
+	load_ref("credential:", "master", BW_OK);
+	assert_int_equal(chmod(p, 0660), 0);
+	load_ref("credential:", "master", BW_ERR_DENIED);
 	assert_int_equal(chmod(p, 0444), 0);
 	load_ref("credential:", "master", BW_ERR_DENIED);
 	assert_int_equal(unsetenv("CREDENTIALS_DIRECTORY"), 0);
