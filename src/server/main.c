@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "bulwark/bulwark.h"
+#include "sessions.h" /* accounts: bw_cmd_user */
 
 static void help(FILE *f)
 {
@@ -14,6 +15,7 @@ static void help(FILE *f)
 	      "commands:\n"
 	      "  serve      run the server (bulwark serve --help)\n"
 	      "  migrate    apply database schema migrations (bulwark migrate --help)\n"
+	      "  user       add a user: bulwark user add --help\n"
 	      "  audit      verify or export the audit log (bulwark audit --help)\n"
 	      "  help       this text\n"
 	      "\n"
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
 		return bw_cmd_serve(argc - 2, argv + 2);
 	if (strcmp(argv[1], "migrate") == 0)
 		return bw_cmd_migrate(argc - 2, argv + 2);
+	if (strcmp(argv[1], "user") == 0) /* accounts: user_cli.c */
+		return bw_cmd_user(argc - 2, argv + 2);
 	if (strcmp(argv[1], "audit") == 0)
 		return bw_cmd_audit(argc - 2, argv + 2);
 	fprintf(stderr, "bulwark: unknown command: %.64s (try: bulwark help)\n", argv[1]);

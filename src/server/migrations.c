@@ -86,6 +86,16 @@ const struct bw_migration bw_app_migrations[] = {
                               "CREATE TABLE audit_checkpoints ("
                               " seq BIGINT PRIMARY KEY,"
                               " line TEXT NOT NULL);")},
+        /* public ids: what clients see of users and sessions (128 random bits,
+         * base64url), so row ids (which count accounts) are never shown and a
+         * registration answer cannot tell a new account from a taken email */
+        {.version = 3,
+         .name = "public_ids",
+         .up = BW_SQL_INIT("ALTER TABLE users ADD COLUMN public_id TEXT;"
+                           "CREATE UNIQUE INDEX users_public_id ON users(public_id);"
+                           "ALTER TABLE sessions ADD COLUMN public_id TEXT;"
+                           "CREATE UNIQUE INDEX sessions_public_id ON sessions(public_id);"
+                           "CREATE INDEX sessions_expires ON sessions(expires_at);")},
 };
 
 const size_t bw_app_n_migrations = sizeof(bw_app_migrations) / sizeof(bw_app_migrations[0]);

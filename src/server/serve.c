@@ -21,6 +21,7 @@
 #include "bulwark/keys.h"
 #include "bulwark/tls.h"
 #include "listen.h"
+#include "sessions.h" /* accounts */
 #include "settings_http.h"
 
 extern char **environ;
@@ -316,6 +317,12 @@ int bw_cmd_serve(int argc, char **argv)
 		goto out_tls;
 	}
 	bw_app_audit(&app, NULL, "server.start", BW_AUDIT_SUCCESS, 0, NULL, 0);
+	/* accounts: the session store (sessions.c) */
+	rc = bw_sessions_start(&app);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "database.url", "the session store cannot start");
+		goto out_tls;
+	}
 	rc = bw_app_route_table(&routes, &n_routes);
 	if (rc != BW_OK)
 		goto out_tls;
@@ -336,6 +343,7 @@ int bw_cmd_serve(int argc, char **argv)
 	hc.n_rate_classes = bw_app_n_rate_classes;
 	hc.log = app.log;
 	hc.app = &app;
+	hc.auth = bw_sessions_http_auth(&app); /* accounts: session cookies (sessions.c) */
 	rc = bw_http_new(&hc, routes, n_routes, &app.http);
 	if (rc != BW_OK) {
 		fail(app.log, "startup.refused", "", "the HTTP server cannot be configured");

@@ -97,6 +97,13 @@ static const struct bw_config_key keys[] = {
         KEY(STRING, "log.level", log_level, "debug, info, warn or error"),
         KEY(STRING, "database.url", database, "sqlite:PATH or postgresql://..."),
         KEY(STRING, "shared_state.url", shared_state, "empty or redis://..."),
+        DURATION_KEY("auth.session_idle", session_idle_s, 1000, 1, 86400,
+                     "session idle timeout"),
+        DURATION_KEY("auth.session_lifetime", session_lifetime_s, 1000, 1, 2592000,
+                     "session absolute lifetime"),
+        NUMBER_KEY(UINT, "auth.session_max", session_max, 1, 1000, "sessions per user"),
+        NUMBER_KEY(UINT, "auth.argon2_t", argon2_t, 1, 16, "Argon2id passes"),
+        NUMBER_KEY(UINT, "auth.argon2_m", argon2_m_kib, 8, 1048576, "Argon2id memory in KiB"),
         KEY(SECRET, "keys.master", master_key, "file:PATH, env:NAME or credential:NAME"),
 };
 
@@ -142,6 +149,11 @@ void bw_settings_defaults(struct bw_settings *s)
 	snprintf(s->data_dir, sizeof(s->data_dir), "%s", "./data");
 	bw_settings_http_defaults(s); /* limits, rate limits, CORS, CSP: one source */
 	snprintf(s->log_level, sizeof(s->log_level), "%s", "info");
+	s->session_idle_s = 1800;
+	s->session_lifetime_s = 43200;
+	s->session_max = 10;
+	s->argon2_t = 2;
+	s->argon2_m_kib = 19456;
 }
 
 enum bw_err bw_settings_load(struct bw_settings *s, const char *path, char *const *envp,
@@ -408,6 +420,8 @@ static enum bw_err check_limits(const struct bw_settings *s, struct bw_settings_
 		              "larger than limits.max_connections");
 	if (s->worker_queue_per_ip > s->worker_queue)
 		return refuse(err, "limits.worker_queue_per_ip", "larger than limits.worker_queue");
+	if (s->session_idle_s > s->session_lifetime_s)
+		return refuse(err, "auth.session_idle", "longer than auth.session_lifetime");
 	return BW_OK;
 }
 

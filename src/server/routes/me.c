@@ -1,0 +1,346 @@
+/*
+ * me.c — the signed-in user's own account: GET /v1/me, password change,
+ * the session list and revocation of one session. Every route here takes
+ * only the session cookie, so every unsafe one passes the CSRF checks
+ * before its handler runs. Objects are looked up within the user's own rows
+ * (WHERE user_id = ?), so another user's session id answers 404.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "../sessions.h"
+#include "bulwark/cookie.h"
+#include "bulwark/password.h"
+
+/* ---- GET /v1/me ----------------------------------------------------------- */
+
+static enum bw_err route_me(struct bw_req *req, struct bw_resp *resp)
+{
+	struct bw_app *app = bw_req_app(req);
+	const struct bw_principal *p = bw_req_principal(req);
+	struct bw_db_conn *c = NULL;
+	struct bw_db_stmt *st = NULL;
+	struct bw_str email, pid, role;
+	int64_t verified = 0, created = 0;
+	json_t *obj = NULL;
+	enum bw_err rc = bw_db_acquire(app->db, &c);
+
+	if (rc != BW_OK)
+		return rc;
+	rc = bw_db_prepare(c,
+	                   BW_SQL("SELECT public_id, email_canon, role, email_verified, created_at "
+	                          "FROM users WHERE id = ?"),
+	                   &st);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 1, p->user_id);
+	if (rc == BW_OK)
+		rc = bw_db_step_one(st);
+	if (rc == BW_OK)
+		rc = bw_db_col_text(st, 0, &pid);
+	if (rc == BW_OK)
+		rc = bw_db_col_text(st, 1, &email);
+	if (rc == BW_OK)
+		rc = bw_db_col_text(st, 2, &role);
+	if (rc == BW_OK)
+		rc = bw_db_col_int64(st, 3, &verified);
+	if (rc == BW_OK)
+		rc = bw_db_col_int64(st, 4, &created);
+	if (rc == BW_OK) {
+		obj = json_pack("{s:s%,s:s%,s:s%,s:b,s:I}", "id", pid.p, pid.len, "email", email.p,
+		                email.len, "role", role.p, role.len, "email_verified",
+		                verified != 0, "created_at", (json_int_t)created);
+		rc = obj != NULL ? BW_OK : BW_ERR_NOMEM;
+	}
+	bw_db_finish(st);
+	bw_db_release(c);
+	if (rc != BW_OK)
+		return rc;
+	return bw_auth_json(resp, 200, obj);
+}
+
+/* ---- POST /v1/me/password ------------------------------------------------- */
+
+static const struct bw_rule password_rule = BW_RULE_TEXT(1, 4096, 0);
+static const struct bw_json_field password_fields[] = {
+        {.name = "current_password",
+         .type = BW_JSON_STRING,
+         .required = true,
+         .rule = &password_rule},
+        {.name = "new_password", .type = BW_JSON_STRING, .required = true, .rule = &password_rule},
+};
+static const struct bw_json_schema password_schema = {password_fields, 2};
+
+struct account {
+	char hash[BW_PASSWORD_HASH_MAX];
+	char email[256];
+};
+
+static enum bw_err load_account(struct bw_app *app, int64_t user_id, struct account *a)
+{
+	struct bw_db_conn *c = NULL;
+	struct bw_db_stmt *st = NULL;
+	struct bw_str h, e;
+	enum bw_err rc = bw_db_acquire(app->db, &c);
+
+	if (rc != BW_OK)
+		return rc;
+	rc = bw_db_prepare(c, BW_SQL("SELECT password_hash, email_canon FROM users WHERE id = ?"),
+	                   &st);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 1, user_id);
+	if (rc == BW_OK)
+		rc = bw_db_step_one(st);
+	if (rc == BW_OK)
+		rc = bw_db_col_text(st, 0, &h);
+	if (rc == BW_OK)
+		rc = bw_db_col_text(st, 1, &e);
+	if (rc == BW_OK && (h.len >= sizeof(a->hash) || e.len >= sizeof(a->email)))
+		rc = BW_ERR_INTERNAL;
+	if (rc == BW_OK) {
+		memcpy(a->hash, h.p, h.len);
+		a->hash[h.len] = '\0';
+		memcpy(a->email, e.p, e.len);
+		a->email[e.len] = '\0';
+	}
+	bw_db_finish(st);
+	bw_db_release(c);
+	return rc;
+}
+
+static enum bw_err set_password(struct bw_app *app, int64_t user_id, const char *hash)
+{
+	struct bw_db_conn *c = NULL;
+	struct bw_db_stmt *st = NULL;
+	enum bw_err rc = bw_db_acquire(app->db, &c);
+	bool row;
+
+	if (rc != BW_OK)
+		return rc;
+	rc = bw_db_prepare(c,
+	                   BW_SQL("UPDATE users SET password_hash = ?, password_changed_at = ? "
+	                          "WHERE id = ?"),
+	                   &st);
+	if (rc == BW_OK)
+		rc = bw_db_bind_text(st, 1, hash, strlen(hash));
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 2, (int64_t)time(NULL));
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 3, user_id);
+	if (rc == BW_OK)
+		rc = bw_db_step(st, &row);
+	bw_db_finish(st);
+	bw_db_release(c);
+	return rc;
+}
+
+static enum bw_err route_password(struct bw_req *req, struct bw_resp *resp)
+{
+	struct bw_app *app = bw_req_app(req);
+	const struct bw_principal *p = bw_req_principal(req);
+	const struct bw_session_info *info = p->data;
+	const json_t *body = bw_req_json(req);
+	struct bw_password_params params = bw_auth_params(app);
+	struct bw_field_errors errs = {.count = 0};
+	char hash[BW_PASSWORD_HASH_MAX], token[BW_TOKEN_TEXT_SIZE], pid[BW_PUBLIC_ID_SIZE];
+	struct bw_str current, fresh;
+	struct bw_token_hash sh;
+	struct account a;
+	uint64_t revoked = 0;
+	const char *code = NULL;
+	bool allowed = false;
+	enum bw_err rc;
+
+	memset(&a, 0, sizeof(a));
+	token[0] = '\0';
+	hash[0] = '\0';
+	if (bw_json_get_str(body, &password_schema, "current_password", &current) != BW_OK ||
+	    bw_json_get_str(body, &password_schema, "new_password", &fresh) != BW_OK)
+		return BW_ERR_INTERNAL; /* the pipeline held the body to the schema */
+	rc = load_account(app, p->user_id, &a);
+	if (rc != BW_OK)
+		goto out;
+	/* a stolen session must not become a password-guessing oracle */
+	rc = bw_auth_login_limits(req, bw_str_c(a.email), &allowed);
+	if (rc != BW_OK || !allowed) {
+		rc = bw_resp_problem(resp, 429, "rate-limited", "Too many requests",
+		                     "Slow down and retry after the time given in Retry-After.",
+		                     NULL);
+		goto out;
+	}
+	if (bw_password_verify(bw_str_c(a.hash), current) != BW_OK) {
+		bw_app_audit(app, req, "auth.password_change", BW_AUDIT_FAILURE, p->user_id, NULL,
+		             0);
+		bw_field_errors_add(&errs, "current_password", "invalid");
+		rc = bw_resp_problem(resp, 400, "invalid-body", "Invalid request body",
+		                     "One or more fields are invalid.", &errs);
+		goto out;
+	}
+	rc = bw_password_policy_check(fresh, bw_str_c(a.email), &code);
+	if (rc == BW_ERR_INVALID && code != NULL) {
+		bw_field_errors_add(&errs, "new_password", code);
+		rc = bw_resp_problem(resp, 400, "invalid-body", "Invalid request body",
+		                     "One or more fields are invalid.", &errs);
+		goto out;
+	}
+	if (rc == BW_OK)
+		rc = bw_password_hash(&params, fresh, hash);
+	if (rc == BW_OK)
+		rc = set_password(app, p->user_id, hash);
+	/* every session ends, this one too: it is replaced by a fresh id (rotation) */
+	if (rc == BW_OK)
+		rc = bw_sessions_delete_others(app, p->user_id, NULL, &revoked);
+	if (rc == BW_OK)
+		rc = bw_sessions_create(app, p->user_id, (int64_t)time(NULL), bw_req_client_ip(req),
+		                        bw_req_header(req, "User-Agent"), token, &sh, pid, NULL);
+	if (rc == BW_OK)
+		rc = bw_auth_session_cookie(req, resp, token);
+	if (rc != BW_OK)
+		goto out;
+	{
+		struct bw_audit_detail d[] = {
+		        BW_AUDIT_D_INT("sessions_revoked", revoked),
+		        BW_AUDIT_D_STR("old_session", bw_str_c(info->public_id))};
+
+		bw_app_audit(app, req, "auth.password_change", BW_AUDIT_SUCCESS, p->user_id, d, 2);
+	}
+	bw_resp_status(resp, 204);
+out:
+	bw_wipe(hash, sizeof(hash));
+	bw_wipe(token, sizeof(token));
+	bw_wipe(&a, sizeof(a));
+	return rc;
+}
+
+/* ---- GET /v1/me/sessions --------------------------------------------------- */
+
+static enum bw_err route_sessions(struct bw_req *req, struct bw_resp *resp)
+{
+	struct bw_app *app = bw_req_app(req);
+	const struct bw_principal *p = bw_req_principal(req);
+	const struct bw_session_info *info = p->data;
+	struct bw_db_conn *c = NULL;
+	struct bw_db_stmt *st = NULL;
+	int64_t now = (int64_t)time(NULL);
+	json_t *items = json_array();
+	enum bw_err rc;
+	bool row = false;
+
+	if (items == NULL)
+		return BW_ERR_NOMEM;
+	rc = bw_db_acquire(app->db, &c);
+	if (rc != BW_OK) {
+		json_decref(items);
+		return rc;
+	}
+	rc = bw_db_prepare(c,
+	                   BW_SQL("SELECT public_id, created_at, last_seen_at, expires_at, ip, "
+	                          "user_agent FROM sessions WHERE user_id = ? AND expires_at > ? "
+	                          "AND last_seen_at > ? ORDER BY created_at DESC, id DESC"),
+	                   &st);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 1, p->user_id);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 2, now);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 3, now - (int64_t)app->settings.session_idle_s);
+	while (rc == BW_OK && (rc = bw_db_step(st, &row)) == BW_OK && row) {
+		struct bw_str pid, ip, ua;
+		int64_t created, seen, expires;
+		json_t *o;
+
+		rc = bw_db_col_text(st, 0, &pid);
+		if (rc == BW_OK)
+			rc = bw_db_col_int64(st, 1, &created);
+		if (rc == BW_OK)
+			rc = bw_db_col_int64(st, 2, &seen);
+		if (rc == BW_OK)
+			rc = bw_db_col_int64(st, 3, &expires);
+		if (rc == BW_OK)
+			rc = bw_db_col_text(st, 4, &ip);
+		if (rc == BW_OK)
+			rc = bw_db_col_text(st, 5, &ua);
+		if (rc != BW_OK)
+			break;
+		o = json_pack("{s:s%,s:I,s:I,s:I,s:s%,s:s%,s:b}", "id", pid.p, pid.len,
+		              "created_at", (json_int_t)created, "last_seen_at", (json_int_t)seen,
+		              "expires_at", (json_int_t)expires, "ip", ip.p, ip.len, "user_agent",
+		              ua.p, ua.len, "current", bw_str_eq_c(pid, info->public_id));
+		if (o == NULL || json_array_append_new(items, o) != 0)
+			rc = BW_ERR_NOMEM;
+	}
+	bw_db_finish(st);
+	bw_db_release(c);
+	if (rc != BW_OK) {
+		json_decref(items);
+		return rc;
+	}
+	return bw_auth_json(resp, 200, json_pack("{s:o}", "items", items));
+}
+
+/* ---- DELETE /v1/me/sessions/{id} ------------------------------------------ */
+
+static enum bw_err route_session_delete(struct bw_req *req, struct bw_resp *resp)
+{
+	struct bw_app *app = bw_req_app(req);
+	const struct bw_principal *p = bw_req_principal(req);
+	const struct bw_session_info *info = p->data;
+	struct bw_str id = bw_req_param(req, "id");
+	bool current = bw_str_eq_c(id, info->public_id);
+	enum bw_err rc = bw_sessions_revoke(app, p->user_id, id);
+
+	if (rc == BW_ERR_NOT_FOUND)
+		return bw_resp_problem(resp, 404, "not-found", "Not found",
+		                       "No resource exists at this path.", NULL);
+	if (rc != BW_OK)
+		return rc;
+	if (current) {
+		const char *cookie;
+
+		rc = bw_cookie_session_delete(bw_req_arena(req), &cookie);
+		if (rc == BW_OK)
+			rc = bw_resp_header(resp, "Set-Cookie", cookie);
+		if (rc != BW_OK)
+			return rc;
+	}
+	{
+		struct bw_audit_detail d[] = {BW_AUDIT_D_STR("session", id),
+		                              BW_AUDIT_D_BOOL("current", current)};
+
+		bw_app_audit(app, req, "auth.session_revoked", BW_AUDIT_SUCCESS, p->user_id, d, 2);
+	}
+	bw_resp_status(resp, 204);
+	return BW_OK;
+}
+
+/* ---- the routes ------------------------------------------------------------- */
+
+static const struct bw_param session_id_param[] = {
+        {.name = "id",
+         .rule = {.kind = BW_RULE_TOKEN, .min = BW_PUBLIC_ID_LEN, .max = BW_PUBLIC_ID_LEN}},
+        {.name = NULL},
+};
+
+const struct bw_route bw_routes_me[] = {
+        {.path = "/v1/me", .methods = BW_GET, .handler = route_me, .auth = BW_AUTH_SESSION},
+        {.path = "/v1/me/password",
+         .methods = BW_POST,
+         .handler = route_password,
+         .body = BW_BODY_JSON,
+         .body_max = 16384,
+         .schema = &password_schema,
+         .auth = BW_AUTH_SESSION,
+         .csrf = BW_CSRF_TOKEN,
+         .slow = true},
+        {.path = "/v1/me/sessions",
+         .methods = BW_GET,
+         .handler = route_sessions,
+         .auth = BW_AUTH_SESSION},
+        {.path = "/v1/me/sessions/{id}",
+         .methods = BW_DELETE,
+         .handler = route_session_delete,
+         .path_params = session_id_param,
+         .auth = BW_AUTH_SESSION,
+         .csrf = BW_CSRF_TOKEN},
+};
+
+const size_t bw_routes_me_n = sizeof(bw_routes_me) / sizeof(bw_routes_me[0]);

@@ -1,0 +1,223 @@
+/*
+ * user_cli.c — `bulwark user add`: create a user from the command line (the
+ * first admin is made this way). The password is read from standard input
+ * only (never argv, which other users can read in /proc), held to the same
+ * policy as registration, hashed with the configured Argon2id parameters,
+ * and wiped. The user's public id is printed as JSON.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "bulwark/email.h"
+#include "bulwark/fsutil.h"
+#include "bulwark/password.h"
+#include "bulwark/random.h"
+#include "sessions.h"
+
+extern char **environ;
+
+static void usage(FILE *f)
+{
+	fputs("usage: bulwark user add --data-dir DIR [--config FILE] [--database URL]\n"
+	      "                        --email E [--role admin] --password-stdin\n"
+	      "\n"
+	      "Creates a user. The password is read from standard input (one line).\n",
+	      f);
+}
+
+/* One line of standard input, without its line end, into buf (wiped by the caller). */
+static bool read_password(char *buf, size_t size, size_t *len)
+{
+	size_t n = 0;
+
+	while (n + 1 < size) {
+		ssize_t r = read(STDIN_FILENO, buf + n, 1);
+
+		if (r < 0)
+			return false;
+		if (r == 0 || buf[n] == '\n')
+			break;
+		n++;
+	}
+	if (n + 1 >= size)
+		return false; /* longer than any password we accept */
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	*len = n;
+	return n > 0;
+}
+
+struct add_ctx {
+	const char *canon, *email, *hash, *role, *public_id;
+	int64_t now;
+};
+
+static enum bw_err add_tx(struct bw_db_conn *c, void *vctx)
+{
+	struct add_ctx *x = vctx;
+	struct bw_db_stmt *st = NULL;
+	enum bw_err rc;
+	bool row;
+
+	rc = bw_db_prepare(c,
+	                   BW_SQL("INSERT INTO users (email_canon, email, password_hash, role, "
+	                          "created_at, password_changed_at, public_id) "
+	                          "VALUES (?, ?, ?, ?, ?, ?, ?)"),
+	                   &st);
+	if (rc == BW_OK)
+		rc = bw_db_bind_text(st, 1, x->canon, strlen(x->canon));
+	if (rc == BW_OK)
+		rc = bw_db_bind_text(st, 2, x->email, strlen(x->email));
+	if (rc == BW_OK)
+		rc = bw_db_bind_text(st, 3, x->hash, strlen(x->hash));
+	if (rc == BW_OK)
+		rc = bw_db_bind_text(st, 4, x->role, strlen(x->role));
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 5, x->now);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 6, x->now);
+	if (rc == BW_OK)
+		rc = bw_db_bind_text(st, 7, x->public_id, strlen(x->public_id));
+	if (rc == BW_OK)
+		rc = bw_db_step(st, &row);
+	bw_db_finish(st);
+	return rc;
+}
+
+int bw_cmd_user(int argc, char **argv)
+{
+	struct bw_settings s;
+	struct bw_settings_error err = {0};
+	struct bw_db *db = NULL;
+	struct bw_password_params params;
+	struct add_ctx x;
+	const char *config = NULL, *email = NULL, *role = "user", *why = "";
+	char canon[BW_EMAIL_MAX + 1], hash[BW_PASSWORD_HASH_MAX], pid[BW_PUBLIC_ID_SIZE];
+	char password[BW_PASSWORD_MAX_BYTES + 2];
+	const char *code = NULL;
+	bool from_stdin = false, created;
+	size_t plen = 0;
+	int status = 2;
+	enum bw_err rc;
+
+	hash[0] = '\0';
+	password[0] = '\0';
+	if (bw_init() != BW_OK)
+		return 1;
+	bw_settings_defaults(&s);
+	if (argc >= 1 && strcmp(argv[0], "--help") == 0) {
+		usage(stdout);
+		status = 0;
+		goto out;
+	}
+	if (argc < 1 || strcmp(argv[0], "add") != 0) {
+		usage(stderr);
+		goto out;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			status = 0;
+			goto out;
+		} else if (strcmp(argv[i], "--password-stdin") == 0) {
+			from_stdin = true;
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			config = argv[++i];
+		} else if (strcmp(argv[i], "--email") == 0 && i + 1 < argc) {
+			email = argv[++i];
+		} else if (strcmp(argv[i], "--role") == 0 && i + 1 < argc) {
+			role = argv[++i];
+		} else if ((strcmp(argv[i], "--data-dir") == 0 ||
+		            strcmp(argv[i], "--database") == 0) &&
+		           i + 1 < argc) {
+			const char *key = strcmp(argv[i], "--data-dir") == 0 ? "server.data_dir"
+			                                                     : "database.url";
+
+			if (bw_settings_set(&s, key, argv[i + 1], &err) != BW_OK)
+				goto config_error;
+			i++;
+		} else {
+			fprintf(stderr, "bulwark user: unknown or incomplete argument: %s\n",
+			        argv[i]);
+			usage(stderr);
+			goto out;
+		}
+	}
+	if (email == NULL || !from_stdin) {
+		fputs("bulwark user add: --email and --password-stdin are required\n", stderr);
+		goto out;
+	}
+	if (strcmp(role, "user") != 0 && strcmp(role, "admin") != 0) {
+		fputs("bulwark user add: --role must be user or admin\n", stderr);
+		goto out;
+	}
+	if (bw_email_canon(bw_str_c(email), canon, sizeof(canon), NULL) != BW_OK) {
+		fputs("bulwark user add: --email is not a valid address\n", stderr);
+		goto out;
+	}
+	if (bw_settings_load(&s, config, environ, &err) != BW_OK ||
+	    bw_settings_finish(&s, &err) != BW_OK)
+		goto config_error;
+	if (!read_password(password, sizeof(password), &plen)) {
+		fputs("bulwark user add: no password on standard input (or too long)\n", stderr);
+		goto out;
+	}
+	rc = bw_password_policy_check((struct bw_str){password, plen}, bw_str_c(canon), &code);
+	if (rc != BW_OK) {
+		fprintf(stderr, "bulwark user add: the password is refused by the policy (%s)\n",
+		        code != NULL ? code : bw_err_str(rc));
+		goto out;
+	}
+	params.t_cost = s.argon2_t;
+	params.m_cost_kib = s.argon2_m_kib;
+	rc = bw_password_hash(&params, (struct bw_str){password, plen}, hash);
+	if (rc != BW_OK) {
+		fprintf(stderr, "bulwark user add: hashing failed (%s)\n", bw_err_str(rc));
+		status = 1;
+		goto out;
+	}
+	if (strncmp(s.database, "sqlite:", 7) == 0 &&
+	    bw_fs_mkdir_private(s.data_dir, &created) != BW_OK) {
+		fputs("bulwark user add: server.data_dir: cannot be created or is not private\n",
+		      stderr);
+		status = 1;
+		goto out;
+	}
+	rc = bw_app_db_open(&s, true, &db, &why);
+	if (rc != BW_OK) {
+		fprintf(stderr, "bulwark user add: %s\n", why);
+		status = 1;
+		goto out;
+	}
+	bw_public_id_new(pid);
+	memset(&x, 0, sizeof(x));
+	x.canon = canon;
+	x.email = email;
+	x.hash = hash;
+	x.role = role;
+	x.public_id = pid;
+	x.now = (int64_t)time(NULL);
+	rc = bw_db_tx(db, add_tx, &x);
+	if (rc != BW_OK) {
+		fprintf(stderr, "bulwark user add: %s\n",
+		        rc == BW_ERR_EXISTS ? "a user with this email exists already"
+		                            : "the user cannot be stored");
+		status = 1;
+		goto out;
+	}
+	printf("{\"id\":\"%s\",\"email\":\"%s\",\"role\":\"%s\"}\n", pid, canon, role);
+	status = 0;
+	goto out;
+config_error:
+	fprintf(stderr, "bulwark: %s%s%s\n", err.key, err.key[0] ? ": " : "", err.message);
+out:
+	bw_wipe(password, sizeof(password));
+	bw_wipe(hash, sizeof(hash));
+	bw_db_close(db);
+	bw_settings_free(&s);
+	return status;
+}
