@@ -506,8 +506,22 @@ enum bw_err bw_sessions_check_presession(struct bw_app *app, struct bw_req *req)
 	rc = bw_csrf_presession_check(app->csrf_key, header != NULL ? &cookies : NULL,
 	                              opt_header(req, "X-CSRF-Token", &t), (uint64_t)time(NULL),
 	                              &why);
-	if (rc != BW_OK)
-		log_refusal(app, req, "presession_token", why);
+	if (rc == BW_OK)
+		return rc;
+	/* a signed-in browser (logging in again, as someone else) holds the token of
+	 * its session instead, which proves as much: accept that too */
+	if (header != NULL) {
+		struct bw_session_info info;
+		struct bw_str sid;
+		enum bw_csrf_reason why2 = BW_CSRF_ERROR;
+
+		if (bw_cookie_session_get(&cookies, &sid) == BW_OK &&
+		    bw_sessions_lookup(app, sid, (int64_t)time(NULL), &info) == BW_OK &&
+		    bw_csrf_session_check(app->csrf_key, &info.hash,
+		                          opt_header(req, "X-CSRF-Token", &t), &why2) == BW_OK)
+			return BW_OK;
+	}
+	log_refusal(app, req, "presession_token", why);
 	return rc;
 }
 

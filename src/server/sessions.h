@@ -135,7 +135,8 @@ enum bw_err bw_sessions_check_csrf(void *ctx, struct bw_req *req, const struct b
 /**
  * bw_sessions_check_presession - the CSRF check of login and registration:
  * the same origin check, and the pre-session token of the
- * __Host-bulwark_csrf cookie submitted again in X-CSRF-Token (csrf.h).
+ * __Host-bulwark_csrf cookie submitted again in X-CSRF-Token (csrf.h), or,
+ * from a browser that is signed in already, the token of its live session.
  * BW_OK or BW_ERR_DENIED (the reason logged); another error also refuses.
  */
 BW_MUST_CHECK enum bw_err bw_sessions_check_presession(struct bw_app *app, struct bw_req *req);

@@ -1,0 +1,118 @@
+"""Login protection: GCRA per (account, address), per address and per account,
+answered as 429 + Retry-After; an attacker failing on purpose from one
+loopback address does not lock the victim out from another; unknown emails
+are counted too; and unknown vs known emails take the same time."""
+import json
+import statistics
+import time
+
+import pytest
+
+from bulwark_server import Server
+from test_accounts import STRONG, Client, db_query
+
+WRONG = "definitely not it 0987"
+
+
+@pytest.fixture(scope="module")
+def srv():
+    s = Server(config="[ratelimit]\nip_rate = 100000\nip_burst = 100000\nip_period = 1s\n")
+    yield s
+    assert s.stop() == 0
+
+
+def test_attacker_does_not_lock_out_victim_from_another_address(srv):
+    Client(srv).register("victim@example.com")
+    attacker = Client(srv, source="127.0.0.2")
+    codes = [attacker.login("victim@example.com", WRONG).status for _ in range(12)]
+    assert codes[:10] == [401] * 10
+    assert codes[10:] == [429, 429]
+    r = attacker.login("victim@example.com", WRONG)
+    assert r.status == 429
+    retry = int(r.getheader("Retry-After"))
+    assert 30 <= retry <= 61  # then one try a minute, not a flat second
+    assert "login-pair" in r.getheader("RateLimit-Policy")
+    # even the right password is refused from the locked address (no oracle)
+    assert attacker.login("victim@example.com", STRONG).status == 429
+    victim = Client(srv, source="127.0.0.3")
+    assert victim.login("victim@example.com", STRONG).status == 200
+    assert victim.request("GET", "/v1/me").status == 200
+    # the lock is audited
+    lines = [l for (l,) in db_query(srv, "SELECT line FROM audit_records")]
+    assert any("auth.rate_limited" in l and "locked" in l for l in lines)
+    assert any("auth.login" in l and "failure" in l for l in lines)
+
+
+def test_unknown_emails_are_counted_too(srv):
+    c = Client(srv, source="127.0.0.4")
+    codes = [c.login("ghost@example.com", WRONG).status for _ in range(11)]
+    assert codes == [401] * 10 + [429]
+    # and an address that is not even valid has a counter of its own
+    codes = [c.login("not an address", WRONG).status for _ in range(11)]
+    assert codes == [401] * 10 + [429]
+
+
+def test_per_address_limit_across_accounts(srv):
+    c = Client(srv, source="127.0.0.5")
+    codes = [c.login(f"spray{i}@example.com", WRONG).status for i in range(52)]
+    assert codes[:50] == [401] * 50
+    assert codes[50:] == [429, 429]
+    r = c.login("spray-other@example.com", WRONG)
+    assert r.status == 429 and "login-ip" in r.getheader("RateLimit-Policy")
+    # another address is unaffected
+    assert Client(srv, source="127.0.0.6").login("spray0@example.com", WRONG).status == 401
+
+
+def test_per_account_limit_is_much_higher(srv):
+    """Many addresses on one account: the pair limit never triggers, the
+    account limit does, well above it (a botnet on one account)."""
+    Client(srv).register("target@example.com")
+    codes = []
+    for i in range(104):
+        c = Client(srv, source=f"127.0.1.{i + 1}")
+        codes.append(c.login("target@example.com", WRONG).status)
+    assert codes[:100] == [401] * 100
+    assert codes[100:] == [429] * 4
+
+
+def test_password_change_is_throttled_like_login(srv):
+    Client(srv).register("grinder@example.com")
+    c = Client(srv, source="127.0.0.7")
+    assert c.login("grinder@example.com").status == 200
+    codes = []
+    for _ in range(10):
+        r = c.request("POST", "/v1/me/password",
+                      json_body={"current_password": WRONG, "new_password": WRONG + "x"})
+        codes.append(r.status)
+    assert 429 in codes and codes[0] == 400
+
+
+def test_unknown_and_known_email_take_the_same_time():
+    """A security property: the time of a failed login must not tell whether
+    the account exists. Interleaved samples, each pair from a fresh source
+    address so that the throttle does not interfere; medians compared."""
+    s = Server(config="[ratelimit]\nip_rate = 100000\nip_burst = 100000\nip_period = 1s\n")
+    try:
+        Client(s).register("timed@example.com")
+        known, unknown = [], []
+        for i in range(50):
+            src = f"127.0.2.{i + 1}"
+            order = [("timed@example.com", known), (f"none{i}@example.com", unknown)]
+            if i % 2:
+                order.reverse()
+            for email, bucket in order:
+                c = Client(s, source=src)
+                c.presession()
+                t0 = time.perf_counter()
+                r = c.login(email, WRONG)
+                dt = time.perf_counter() - t0
+                assert r.status == 401
+                if i >= 5:  # warm-up
+                    bucket.append(dt)
+        mk, mu = statistics.median(known), statistics.median(unknown)
+        med = statistics.median(known + unknown)
+        assert abs(mk - mu) <= 0.05 * med, (mk, mu)
+        # the work is really done: an Argon2id run is well over a millisecond
+        assert med > 0.005
+    finally:
+        s.stop()
