@@ -17,4 +17,9 @@ if [ $rc -eq 5 ]; then
   echo "integration: no tests were collected" >&2
   exit 1
 fi
-exit $rc
+[ $rc -eq 0 ] || exit $rc
+# The same server on PostgreSQL: a throwaway cluster, owner and runtime roles.
+if [ $# -eq 0 ]; then
+  BW_REQUIRE_PG=1 ./scripts/with-postgres.sh \
+    /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration/test_postgresql.py
+fi
