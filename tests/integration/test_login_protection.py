@@ -149,3 +149,40 @@ def test_register_taken_and_new_email_take_the_same_time():
         assert med > 0.005
     finally:
         s.stop()
+
+
+def test_password_work_runs_on_the_bounded_worker_pool():
+    """Login hashes on the worker pool: with one worker and a queue of one per
+    client, a burst of concurrent logins from one address gets 503 +
+    Retry-After for what does not fit, instead of tying up event threads."""
+    import threading
+    s = Server(config="[ratelimit]\nip_rate = 100000\nip_burst = 100000\nip_period = 1s\n"
+                      "[limits]\nworkers = 1\nworker_queue = 2\nworker_queue_per_ip = 1\n")
+    try:
+        Client(s).register("pool@example.com")
+        clients = []
+        for i in range(8):
+            c = Client(s, source="127.0.4.1")
+            c.presession()
+            clients.append(c)
+        results = []
+        barrier = threading.Barrier(len(clients))
+
+        def go(c):
+            barrier.wait()
+            r = c.login(f"pool{len(results)}@example.com", WRONG)
+            results.append((r.status, r.getheader("Retry-After")))
+
+        threads = [threading.Thread(target=go, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        statuses = sorted(st for st, _ in results)
+        assert len(results) == 8
+        assert 401 in statuses and 503 in statuses, statuses
+        assert all(ra is not None for st, ra in results if st == 503)
+        # the event threads stayed free meanwhile
+        assert Client(s).request("GET", "/healthz").status == 200
+    finally:
+        s.stop()
