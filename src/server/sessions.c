@@ -260,10 +260,13 @@ enum bw_err bw_sessions_lookup(struct bw_app *app, struct bw_str token, int64_t 
 		rc = bw_db_col_blob(st, 7, &blob, &bloblen);
 	}
 	/* the index found it; still compare in constant time, as token.h asks */
-	if (rc == BW_OK &&
-	    (bloblen != sizeof(out->hash.bytes) ||
-	     (memcpy(out->hash.bytes, blob, bloblen), !bw_token_hash_eq(&out->hash, &h))))
-		rc = BW_ERR_NOT_FOUND;
+	if (rc == BW_OK && bloblen != sizeof(out->hash.bytes))
+		rc = BW_ERR_INTERNAL;
+	if (rc == BW_OK) {
+		memcpy(out->hash.bytes, blob, bloblen);
+		if (!bw_token_hash_eq(&out->hash, &h))
+			rc = BW_ERR_NOT_FOUND;
+	}
 	bw_db_finish(st);
 	if (rc != BW_OK)
 		goto out;
