@@ -51,7 +51,8 @@ test: deps-test build build-asan check-format
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
-	@BULWARK_BIN=$(CURDIR)/$(ASAN_BUILD)/bulwark ./scripts/integration.sh
+	@BULWARK_BIN=$(CURDIR)/$(ASAN_BUILD)/bulwark BULWARK_ATTACK_BIN=$(CURDIR)/$(BUILD)/bulwark \
+	  ./scripts/integration.sh
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 unit: build
