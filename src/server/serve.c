@@ -155,6 +155,28 @@ static enum bw_err ensure_parent_dir(const char *path)
 	return exists ? BW_OK : bw_fs_mkdir_private(dir, &created);
 }
 
+/* With no administrator yet, tell the operator the one command that makes one. */
+static void say_bootstrap(struct bw_app *app)
+{
+	struct bw_db_conn *c = NULL;
+	struct bw_db_stmt *st = NULL;
+	int64_t admins = -1;
+
+	if (bw_db_acquire(app->db, &c) == BW_OK &&
+	    bw_db_prepare(c, BW_SQL("SELECT count(*) FROM users WHERE role = 'admin'"), &st) ==
+	            BW_OK &&
+	    bw_db_step_one(st) == BW_OK && bw_db_col_int64(st, 0, &admins) != BW_OK)
+		admins = -1;
+	bw_db_finish(st);
+	if (c != NULL)
+		bw_db_release(c);
+	if (admins == 0)
+		BW_LOG(app->log, BW_LOG_WARN, NULL, "bootstrap.no_admin",
+		       BW_LOG_F_CSTR("run", "bulwark user add --data-dir DIR --email YOU@EXAMPLE "
+		                            "--role admin --password-stdin"),
+		       BW_LOG_F_CSTR("data_dir", app->settings.data_dir));
+}
+
 /* The purpose keys the server's features use, all from the master key. */
 static enum bw_err derive_keys(struct bw_app *app)
 {
@@ -303,6 +325,7 @@ int bw_cmd_serve(int argc, char **argv)
 	       BW_LOG_F_CSTR("backend",
 	                     bw_db_backend(app.db) == BW_DB_SQLITE ? "sqlite" : "postgresql"),
 	       BW_LOG_F_UINT("schema_version", bw_app_migrations[bw_app_n_migrations - 1].version));
+	say_bootstrap(&app);
 	/* purpose keys and the audit log, once the master key and database are in */
 	rc = derive_keys(&app);
 	if (rc != BW_OK) {
