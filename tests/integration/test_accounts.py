@@ -428,3 +428,36 @@ def test_rehash_on_login_when_parameters_change(tmp_path):
         assert Client(s).login("kate@example.com").status == 200
     finally:
         s.stop()
+
+
+def test_security_events_are_audited_without_secrets(srv):
+    email = "audited@example.com"
+    a = Client(srv)
+    assert a.register(email).status == 201
+    assert a.register(email).status == 201  # taken
+    assert Client(srv).login(email, "wrong password entirely 2").status == 401
+    assert a.login(email).status == 200
+    token = a.cookies["__Host-bulwark_session"]
+    b = Client(srv)
+    assert b.login(email).status == 200
+    sid = next(i["id"] for i in a.json(a.request("GET", "/v1/me/sessions"))["items"]
+               if not i["current"])
+    assert a.request("DELETE", f"/v1/me/sessions/{sid}").status == 204
+    assert a.request("POST", "/v1/me/password",
+                     json_body={"current_password": STRONG, "new_password": OTHER}).status == 204
+    a.refresh_csrf()  # the session id changed, and its token with it
+    assert a.request("POST", "/v1/auth/logout").status == 204
+    lines = [l for (l,) in db_query(srv, "SELECT line FROM audit_records ORDER BY seq")]
+    events = [json.loads(l) for l in lines]
+
+    def has(event, outcome):
+        return any(e.get("event") == event and e.get("outcome") == outcome for e in events)
+
+    assert has("auth.register", "success") and has("auth.register", "denied")
+    assert has("auth.login", "failure") and has("auth.login", "success")
+    assert has("auth.session_revoked", "success")
+    assert has("auth.password_change", "success")
+    assert has("auth.logout", "success")
+    text = "\n".join(lines)
+    for secret in [STRONG, OTHER, token, a.cookies.get("__Host-bulwark_session", token)]:
+        assert secret not in text

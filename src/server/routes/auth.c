@@ -561,7 +561,8 @@ static enum bw_err route_login(struct bw_req *req, struct bw_resp *resp)
 	if (rc != BW_OK)
 		goto out;
 	{
-		struct bw_audit_detail d[] = {BW_AUDIT_D_STR("session", bw_str_c(pid)),
+		/* "sid": the session's public id (keys naming sessions are refused) */
+		struct bw_audit_detail d[] = {BW_AUDIT_D_STR("sid", bw_str_c(pid)),
 		                              BW_AUDIT_D_BOOL("rehashed", rehash)};
 
 		bw_app_audit(app, req, "auth.login", BW_AUDIT_SUCCESS, u.id, d, 2);
@@ -591,7 +592,7 @@ static enum bw_err route_logout(struct bw_req *req, struct bw_resp *resp)
 	if (rc != BW_OK)
 		return rc;
 	{
-		struct bw_audit_detail d[] = {BW_AUDIT_D_STR("session", bw_str_c(info->public_id))};
+		struct bw_audit_detail d[] = {BW_AUDIT_D_STR("sid", bw_str_c(info->public_id))};
 
 		bw_app_audit(app, req, "auth.logout", BW_AUDIT_SUCCESS, p->user_id, d, 1);
 	}

@@ -198,8 +198,8 @@ static enum bw_err route_password(struct bw_req *req, struct bw_resp *resp)
 		goto out;
 	{
 		struct bw_audit_detail d[] = {
-		        BW_AUDIT_D_INT("sessions_revoked", revoked),
-		        BW_AUDIT_D_STR("old_session", bw_str_c(info->public_id))};
+		        BW_AUDIT_D_INT("revoked", revoked),
+		        BW_AUDIT_D_STR("replaced_sid", bw_str_c(info->public_id))};
 
 		bw_app_audit(app, req, "auth.password_change", BW_AUDIT_SUCCESS, p->user_id, d, 2);
 	}
@@ -303,7 +303,7 @@ static enum bw_err route_session_delete(struct bw_req *req, struct bw_resp *resp
 			return rc;
 	}
 	{
-		struct bw_audit_detail d[] = {BW_AUDIT_D_STR("session", id),
+		struct bw_audit_detail d[] = {BW_AUDIT_D_STR("sid", id),
 		                              BW_AUDIT_D_BOOL("current", current)};
 
 		bw_app_audit(app, req, "auth.session_revoked", BW_AUDIT_SUCCESS, p->user_id, d, 2);
