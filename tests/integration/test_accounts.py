@@ -140,7 +140,9 @@ def mails_to(server, addr):
 def srv():
     s = Server(config="[ratelimit]\nip_rate = 100000\nip_burst = 100000\nip_period = 1s\n")
     yield s
+    failed = s.events("audit.append_failed")
     assert s.stop() == 0
+    assert not failed, failed  # every security event was stored
 
 
 # ---- registration -------------------------------------------------------------

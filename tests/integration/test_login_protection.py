@@ -18,7 +18,9 @@ WRONG = "definitely not it 0987"
 def srv():
     s = Server(config="[ratelimit]\nip_rate = 100000\nip_burst = 100000\nip_period = 1s\n")
     yield s
+    failed = s.events("audit.append_failed")
     assert s.stop() == 0
+    assert not failed, failed  # every security event was stored
 
 
 def test_attacker_does_not_lock_out_victim_from_another_address(srv):

@@ -16,7 +16,9 @@ def srv():
     s = Server(config="[ratelimit]\nip_rate = 100000\nip_burst = 100000\nip_period = 1s\n"
                       "[auth]\nsession_max = 3\n")
     yield s
+    failed = s.events("audit.append_failed")
     assert s.stop() == 0
+    assert not failed, failed  # every security event was stored
 
 
 _n = [0]
