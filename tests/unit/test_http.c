@@ -81,7 +81,8 @@ static enum bw_err fake_auth(void *ctx, struct bw_req *req, unsigned kinds,
 		if (strcmp(authz, "Bearer good") == 0 || strcmp(authz, "Bearer admin") == 0) {
 			out->kind = BW_AUTH_BEARER;
 			out->scopes[0] = "notes:read";
-			memcpy(out->role, authz[7] == 'a' ? "admin" : "user", 6);
+			snprintf(out->role, sizeof(out->role), "%s",
+			         authz[7] == 'a' ? "admin" : "user");
 		} else if (strcmp(authz, "Bearer noscope") == 0) {
 			out->kind = BW_AUTH_BEARER;
 		} else if (strcmp(authz, "Bearer apikey") == 0) {
