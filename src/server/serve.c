@@ -233,6 +233,14 @@ int bw_cmd_serve(int argc, char **argv)
 	memset(&err, 0, sizeof(err));
 	app.started_at = time(NULL);
 	harden_process();
+	/* signals are taken by sigwait at the end; block them before any thread
+	 * starts (the worker pool, the database, the watchdog all inherit the
+	 * mask), or a SIGTERM may land on a thread that does not expect it */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if (bw_init() != BW_OK) {
 		fputs("bulwark: cannot initialise libsodium\n", stderr);
 		return 1;
@@ -373,12 +381,6 @@ int bw_cmd_serve(int argc, char **argv)
 		goto out_tls;
 	}
 
-	/* signals are taken by sigwait below; block them before any thread starts */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	rc = bw_http_start(app.http);
 	if (rc != BW_OK) {
 		fail(app.log, "startup.refused", "server.listen",
