@@ -12,6 +12,7 @@ enum bw_err bw_listen_parse(const char *url, struct bw_listen *out)
 	size_t host_len;
 	uint64_t port;
 	unsigned char buf[16];
+	bool bracketed;
 
 	memset(out, 0, sizeof(*out));
 	if (strncmp(url, "https://", 8) == 0) {
@@ -22,7 +23,8 @@ enum bw_err bw_listen_parse(const char *url, struct bw_listen *out)
 	} else {
 		return BW_ERR_INVALID;
 	}
-	if (*p == '[') {
+	bracketed = *p == '[';
+	if (bracketed) {
 		host_end = strchr(p, ']');
 		if (host_end == NULL || host_end[1] != ':')
 			return BW_ERR_INVALID;
@@ -43,14 +45,15 @@ enum bw_err bw_listen_parse(const char *url, struct bw_listen *out)
 	if (bw_parse_u64(bw_str_c(port_start), 0, 65535, &port) != BW_OK)
 		return BW_ERR_INVALID;
 	out->port = (uint16_t)port;
-	if (strcmp(out->host, "localhost") == 0) {
+	if (!bracketed && strcmp(out->host, "localhost") == 0) {
 		memcpy(out->address, "127.0.0.1", sizeof("127.0.0.1"));
 		out->loopback = true;
 		return BW_OK;
 	}
-	if (inet_pton(AF_INET, out->host, buf) == 1) {
+	/* Brackets hold an IPv6 literal and nothing else; IPv4 goes bare. */
+	if (!bracketed && inet_pton(AF_INET, out->host, buf) == 1) {
 		out->loopback = buf[0] == 127;
-	} else if (p[-1] == '[' && inet_pton(AF_INET6, out->host, buf) == 1) {
+	} else if (bracketed && inet_pton(AF_INET6, out->host, buf) == 1) {
 		static const unsigned char v6_loopback[16] = {[15] = 1};
 
 		out->loopback = memcmp(buf, v6_loopback, 16) == 0;

@@ -563,6 +563,27 @@ static void every_key_is_documented(void **state)
 	}
 }
 
+/* The --listen parser: brackets hold IPv6 and nothing else (fuzz finding). */
+static void listen_urls_are_strict(void **state)
+{
+	static const char *const good[] = {"https://127.0.0.1:8443", "http://[::1]:0",
+	                                   "https://localhost:443", "https://[2001:db8::1]:1"};
+	static const char *const bad[] = {"http://[2.0.0.12]:8",     "https://[localhost]:8443",
+	                                  "https://::1:8443",        "https://127.0.0.1",
+	                                  "https://127.0.0.1:65536", "ftp://127.0.0.1:21",
+	                                  "https://example.com:443", "https://[::1]8443"};
+	struct bw_listen l;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(bw_listen_parse(good[i], &l), BW_OK);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(bw_listen_parse(bad[i], &l), BW_ERR_INVALID);
+	assert_int_equal(bw_listen_parse("https://localhost:1", &l), BW_OK);
+	assert_true(l.loopback);
+	assert_string_equal(l.address, "127.0.0.1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,6 +600,7 @@ int main(void)
 	        cmocka_unit_test(other_production_rules),
 	        cmocka_unit_test(load_layers_file_then_env),
 	        cmocka_unit_test(every_key_is_documented),
+	        cmocka_unit_test(listen_urls_are_strict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
