@@ -14,9 +14,11 @@ PYTHON := /usr/bin/python3
 # Debian packages the build, the tests and the benchmark need.
 DEPS_BUILD := git cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev libsodium-dev \
   libssl-dev libjansson-dev libunistring-dev libsqlite3-dev libpq-dev libidn2-dev \
-  libzxcvbn-dev john-data libcmocka-dev openssl ca-certificates
+  libzxcvbn-dev john-data libcmocka-dev openssl ca-certificates libqrencode-dev \
+  libcurl4-openssl-dev
 DEPS_TEST := clang libclang-rt-14-dev python3-pytest python3-requests curl clang-format \
-  postgresql python3-argon2 python3-psycopg2 sqlmap
+  postgresql python3-argon2 python3-psycopg2 sqlmap python3-jwt python3-cryptography \
+  python3-authlib python3-pyotp python3-aiosmtpd chromium
 DEPS_BENCH := wrk nginx-light nodejs gnuplot-nox
 
 .PHONY: all deps deps-test deps-bench build build-asan run test unit unit-asan integration \
@@ -27,8 +29,14 @@ all: build
 deps:
 	@./scripts/deps.sh $(DEPS_BUILD)
 
+# The independent Node.js clients of the tests (openid-client, jose,
+# playwright-core), pinned by tests/node/package-lock.json.
 deps-test: deps
 	@./scripts/deps.sh $(DEPS_TEST)
+	@command -v npm >/dev/null || ./scripts/deps.sh nodejs npm
+	@cmp -s tests/node/package-lock.json tests/node/node_modules/.installed-lock.json || \
+	  (cd tests/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null && \
+	  cp package-lock.json node_modules/.installed-lock.json)
 
 deps-bench: deps
 	@./scripts/deps.sh $(filter-out nodejs,$(DEPS_BENCH))

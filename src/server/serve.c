@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "authn.h"
 #include "bulwark/bulwark.h"
 #include "bulwark/fsutil.h"
 #include "bulwark/keys.h"
@@ -374,7 +375,7 @@ int bw_cmd_serve(int argc, char **argv)
 	hc.n_rate_classes = bw_app_n_rate_classes;
 	hc.log = app.log;
 	hc.app = &app;
-	hc.auth = bw_sessions_http_auth(&app); /* accounts: session cookies (sessions.c) */
+	hc.auth = bw_authn_http_auth(&app); /* cookies and bearer credentials (authn.c) */
 	rc = bw_http_new(&hc, routes, n_routes, &app.http);
 	if (rc != BW_OK) {
 		fail(app.log, "startup.refused", "", "the HTTP server cannot be configured");

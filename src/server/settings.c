@@ -101,6 +101,8 @@ static const struct bw_config_key keys[] = {
         DURATION_KEY("auth.session_lifetime", session_lifetime_s, 1000, 1, 2592000,
                      "session absolute lifetime"),
         NUMBER_KEY(UINT, "auth.session_max", session_max, 1, 1000, "sessions per user"),
+        DURATION_KEY("auth.reauth_window", reauth_window_s, 1000, 1, 86400,
+                     "how recent a proof sensitive actions need"),
         NUMBER_KEY(UINT, "auth.argon2_t", argon2_t, 1, 16, "Argon2id passes"),
         NUMBER_KEY(UINT, "auth.argon2_m", argon2_m_kib, 8, 1048576, "Argon2id memory in KiB"),
         KEY(SECRET, "keys.master", master_key, "file:PATH, env:NAME or credential:NAME"),
@@ -151,6 +153,7 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->session_idle_s = 1800;
 	s->session_lifetime_s = 43200;
 	s->session_max = 10;
+	s->reauth_window_s = 300;
 	s->argon2_t = 2;
 	s->argon2_m_kib = 19456;
 }

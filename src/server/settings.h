@@ -77,8 +77,10 @@ struct bw_settings {
 	unsigned session_idle_s;     /* auth.session_idle: idle timeout (30m) */
 	unsigned session_lifetime_s; /* auth.session_lifetime: absolute lifetime (12h) */
 	unsigned session_max;        /* auth.session_max: sessions per user, oldest evicted (10) */
-	unsigned argon2_t;           /* auth.argon2_t: Argon2id passes (2) */
-	unsigned argon2_m_kib;       /* auth.argon2_m: Argon2id memory in KiB (19456) */
+	unsigned reauth_window_s; /* auth.reauth_window: sensitive actions need a proof this recent
+	                             (5m) */
+	unsigned argon2_t;        /* auth.argon2_t: Argon2id passes (2) */
+	unsigned argon2_m_kib;    /* auth.argon2_m: Argon2id memory in KiB (19456) */
 
 	/* [keys] */
 	char master_key[1024]; /* keys.master: file:PATH | env:NAME | credential:NAME

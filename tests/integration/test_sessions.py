@@ -176,3 +176,15 @@ def test_short_idle_config_refreshes_in_time(tmp_path):
         assert c.request("GET", "/v1/me").status == 401
     finally:
         s.stop()
+
+
+def test_bad_bearer_is_not_rescued_by_the_cookie(srv):
+    """An Authorization header is judged alone: a forged or malformed bearer
+    credential is refused even when a valid session cookie rides along."""
+    c, _ = user(srv)
+    assert c.request("GET", "/v1/me").status == 200
+    for auth in ["Bearer forged.token.here", "Bearer ", "Bearer a b", "Basic dXNlcjpwdw==",
+                 "Bearer " + "A" * 9000, "Bearer bwk_notakey_0000", "Bearer\tx"]:
+        r = c.request("GET", "/v1/me", headers={"Authorization": auth})
+        assert r.status == 401, auth
+    assert c.request("GET", "/v1/me").status == 200
