@@ -32,6 +32,9 @@ struct bw_app {
 	struct bw_audit_chain *audit;
 	atomic_uint_fast64_t audit_failures; /* appends that could not be stored */
 	time_t started_at;
+	/* signing keys and access tokens (signing.h) */
+	struct bw_secret *signing_key; /* BW_KEY_SIGNING: wraps the stored JWT signing keys */
+	struct bw_signing *signing;    /* key snapshots, verified-token cache, jti denylist */
 };
 
 /**
