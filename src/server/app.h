@@ -37,6 +37,9 @@ struct bw_app {
 	/* signing keys and access tokens (signing.h) */
 	struct bw_secret *signing_key; /* BW_KEY_SIGNING: wraps the stored JWT signing keys */
 	struct bw_signing *signing;    /* key snapshots, verified-token cache, jti denylist */
+	/* the OAuth authorization server (oauth_*.c): BW_KEY_REFRESH, the keyed hash
+	 * of consent handles, codes, refresh tokens and their derived successors */
+	struct bw_secret *oauth_key;
 };
 
 /**
@@ -52,6 +55,10 @@ extern const size_t bw_routes_ops_n;
 /* routes/admin.c: the audit log for administrators */
 extern const struct bw_route bw_routes_admin[];
 extern const size_t bw_routes_admin_n;
+
+/* routes/oauth.c: the OAuth 2.1 / OpenID Connect provider */
+extern const struct bw_route bw_routes_oauth[];
+extern const size_t bw_routes_oauth_n;
 
 /* migrations.c: the schema */
 extern const struct bw_migration bw_app_migrations[];

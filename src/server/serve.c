@@ -187,6 +187,8 @@ static enum bw_err derive_keys(struct bw_app *app)
 		rc = bw_keys_derive(app->master_key, BW_KEY_CSRF, 1, &app->csrf_key);
 	if (rc == BW_OK)
 		rc = bw_keys_derive(app->master_key, BW_KEY_MAILTOKEN, 1, &app->mail_key);
+	if (rc == BW_OK) /* OAuth: consent handles, codes, refresh tokens (oauth_*.c) */
+		rc = bw_keys_derive(app->master_key, BW_KEY_REFRESH, 1, &app->oauth_key);
 	return rc;
 }
 
@@ -412,6 +414,7 @@ out_tls:
 	bw_secret_free(app.session_key);
 	bw_secret_free(app.csrf_key);
 	bw_secret_free(app.mail_key);
+	bw_secret_free(app.oauth_key);
 	free(cert_pem);
 	if (key_pem != NULL) {
 		bw_wipe(key_pem, strlen(key_pem));

@@ -16,6 +16,7 @@
 #include "bulwark/netaddr.h"
 #include "bulwark/secret.h"
 #include "listen.h"
+#include "oauth_scope.h"
 
 #define S struct bw_settings
 
@@ -105,6 +106,15 @@ static const struct bw_config_key keys[] = {
                      "how recent a proof sensitive actions need"),
         NUMBER_KEY(UINT, "auth.argon2_t", argon2_t, 1, 16, "Argon2id passes"),
         NUMBER_KEY(UINT, "auth.argon2_m", argon2_m_kib, 8, 1048576, "Argon2id memory in KiB"),
+        LIST_KEY("oauth.api_scopes", oauth_api_scopes, "API scopes clients may be granted"),
+        DURATION_KEY("oauth.code_ttl", oauth_code_ttl_s, 1000, 1, 600,
+                     "authorization code lifetime"),
+        DURATION_KEY("oauth.refresh_grace", oauth_refresh_grace_s, 1000, 0, 60,
+                     "retry window of a used refresh token"),
+        DURATION_KEY("oauth.refresh_idle", oauth_refresh_idle_s, 1000, 60, 31536000,
+                     "refresh token idle lifetime"),
+        DURATION_KEY("oauth.refresh_lifetime", oauth_refresh_lifetime_s, 1000, 60, 31536000,
+                     "refresh family absolute lifetime"),
         KEY(SECRET, "keys.master", master_key, "file:PATH, env:NAME or credential:NAME"),
 };
 
@@ -156,6 +166,10 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->reauth_window_s = 300;
 	s->argon2_t = 2;
 	s->argon2_m_kib = 19456;
+	s->oauth_code_ttl_s = 600;
+	s->oauth_refresh_grace_s = 10;
+	s->oauth_refresh_idle_s = 14u * 86400u;
+	s->oauth_refresh_lifetime_s = 30u * 86400u;
 }
 
 enum bw_err bw_settings_load(struct bw_settings *s, const char *path, char *const *envp,
@@ -489,6 +503,27 @@ static enum bw_err derive_hosts(struct bw_settings *s, const struct bw_listen *l
 	return BW_OK;
 }
 
+/* oauth.*: API scopes are scope-tokens of their own (not a builtin scope, no
+ * repeats); a refresh family outlives each of its tokens' idle periods. */
+static enum bw_err check_oauth(const struct bw_settings *s, struct bw_settings_error *err)
+{
+	for (size_t i = 0; i < s->n_oauth_api_scopes; i++) {
+		struct bw_str name = bw_str_c(s->oauth_api_scopes[i]);
+
+		if (!bw_scope_token_ok(name))
+			return refuse(err, "oauth.api_scopes",
+			              "not a scope name (1-64 printable ASCII, no space, quote or "
+			              "backslash)");
+		if (bw_scope_known(name, NULL, 0))
+			return refuse(err, "oauth.api_scopes", "names a built-in scope");
+		if (bw_scope_known(name, s->oauth_api_scopes, i))
+			return refuse(err, "oauth.api_scopes", "lists a scope twice");
+	}
+	if (s->oauth_refresh_idle_s > s->oauth_refresh_lifetime_s)
+		return refuse(err, "oauth.refresh_idle", "longer than oauth.refresh_lifetime");
+	return BW_OK;
+}
+
 enum bw_err bw_settings_finish(struct bw_settings *s, struct bw_settings_error *err)
 {
 	struct bw_listen l;
@@ -538,6 +573,10 @@ enum bw_err bw_settings_finish(struct bw_settings *s, struct bw_settings_error *
 	if (rc != BW_OK)
 		return rc;
 	rc = derive_hosts(s, &l, err);
+	if (rc != BW_OK)
+		return rc;
+
+	rc = check_oauth(s, err);
 	if (rc != BW_OK)
 		return rc;
 

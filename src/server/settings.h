@@ -82,6 +82,18 @@ struct bw_settings {
 	unsigned argon2_t;        /* auth.argon2_t: Argon2id passes (2) */
 	unsigned argon2_m_kib;    /* auth.argon2_m: Argon2id memory in KiB (19456) */
 
+	/* [oauth] — the authorization server (oauth_*.c, docs/oauth.md) */
+	char *oauth_api_scopes[BW_SETTINGS_LIST_MAX]; /* oauth.api_scopes: API scopes clients may
+	                                                 be granted, e.g. notes:read (empty) */
+	size_t n_oauth_api_scopes;
+	unsigned oauth_code_ttl_s;         /* oauth.code_ttl: authorization code lifetime (10m) */
+	unsigned oauth_refresh_grace_s;    /* oauth.refresh_grace: retry window of a used refresh
+	                                      token, same client only (10s; 0 = none) */
+	unsigned oauth_refresh_idle_s;     /* oauth.refresh_idle: a refresh token unused this long
+	                                      expires (14d) */
+	unsigned oauth_refresh_lifetime_s; /* oauth.refresh_lifetime: a refresh family ends this
+	                                      long after the code exchange (30d) */
+
 	/* [keys] */
 	char master_key[1024]; /* keys.master: file:PATH | env:NAME | credential:NAME
 	                          default file:<data_dir>/master.key (made on first start) */
