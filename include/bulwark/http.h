@@ -62,7 +62,8 @@ enum bw_auth_kind {
  */
 enum bw_csrf_policy {
 	BW_CSRF_TOKEN = 0,  /**< session-bound token + Origin/Referer + Sec-Fetch-Site (default) */
-	BW_CSRF_PRESESSION, /**< a pre-session token (login and registration forms) */
+	BW_CSRF_PRESESSION, /**< a pre-session token (login and registration forms); public
+	                         routes only, checked by the pipeline (check_presession) */
 	BW_CSRF_NOT_COOKIE, /**< the route takes no cookie credentials at all */
 };
 
@@ -79,7 +80,12 @@ enum bw_route_access {
 	BW_ACCESS_LOOPBACK, /**< only from 127.0.0.0/8 or ::1 (e.g. /metrics) */
 };
 
-/** A declared path or query parameter. */
+/** Most fields a form route may declare (csrf_token not counted). */
+#define BW_HTTP_MAX_FORM_FIELDS 16
+/** The form field that carries the CSRF token. */
+#define BW_CSRF_FORM_FIELD "csrf_token"
+
+/** A declared path or query parameter, or form field. */
 struct bw_param {
 	const char *name; /**< NULL ends a list */
 	struct bw_rule rule;
@@ -104,6 +110,15 @@ struct bw_route {
 	const struct bw_param *path_params;  /**< a rule for every {name} in path */
 	const struct bw_param *query_params; /**< the only query parameters accepted */
 	enum bw_body_kind body;
+	/**
+	 * BW_BODY_FORM: the only fields accepted (NULL: none), at most
+	 * BW_HTTP_MAX_FORM_FIELDS. The field "csrf_token" is implied unless
+	 * csrf is BW_CSRF_NOT_COOKIE. Each field at most once; a field without
+	 * "=", an undeclared, repeated or invalid one answers 400 before the
+	 * handler runs (so pages give their fields lenient rules and report
+	 * their own errors on the re-rendered form).
+	 */
+	const struct bw_param *form_fields;
 	size_t body_max;                     /**< 0: the server's default for the kind */
 	const struct bw_json_schema *schema; /**< JSON bodies: the declared members; NULL:
 	                                          any strict JSON (e.g. CSP reports) */
@@ -157,6 +172,25 @@ struct bw_str bw_req_body(const struct bw_req *req);
  * schema before the handler runs. Borrowed; NULL for other routes.
  */
 const json_t *bw_req_json(const struct bw_req *req);
+
+/**
+ * bw_req_form - a declared field of a BW_BODY_FORM route's
+ * application/x-www-form-urlencoded body, decoded ('+' is a space; bad
+ * escapes, NUL, controls and invalid UTF-8 refused) and validated before the
+ * handler runs; *present (may be NULL) tells whether the client sent it
+ * (absent: ""). Arena-owned. Aborts when name is not declared, or is
+ * "csrf_token" (that one is the pipeline's: bw_req_csrf_token).
+ */
+struct bw_str bw_req_form(const struct bw_req *req, const char *name, bool *present);
+
+/**
+ * bw_req_csrf_token - the CSRF token the request presents: for a
+ * BW_BODY_FORM route the csrf_token field when the form has one, else (and
+ * for every other route) the X-CSRF-Token header. NULL when there is none;
+ * otherwise slot, filled (borrowed for the request). For the check_csrf and
+ * check_presession callbacks, which run after the form is parsed.
+ */
+const struct bw_str *bw_req_csrf_token(const struct bw_req *req, struct bw_str *slot);
 
 /**
  * bw_req_principal - who the request is authenticated as; NULL on public
@@ -242,10 +276,28 @@ struct bw_http_auth {
 	                            struct bw_principal *out);
 	/**
 	 * check_csrf - for a session-authenticated request with an unsafe method:
-	 * BW_OK when the CSRF token, Origin/Referer and Sec-Fetch-Site pass;
-	 * anything else answers 403. NULL means every such request is refused.
+	 * BW_OK when the CSRF token (bw_req_csrf_token), Origin/Referer and
+	 * Sec-Fetch-Site pass; anything else answers 403. NULL means every such
+	 * request is refused. Called before the body is read, except on
+	 * BW_BODY_FORM routes, where the token is in the body: there it runs
+	 * once the form is parsed, still before the handler, and check_origin
+	 * runs before the body is read.
 	 */
 	enum bw_err (*check_csrf)(void *ctx, struct bw_req *req, const struct bw_principal *p);
+	/**
+	 * check_presession - for an unsafe request to a public BW_CSRF_PRESESSION
+	 * route (login, registration): BW_OK when the pre-session token and the
+	 * origin checks pass, else 403. NULL refuses them all. Runs when
+	 * check_csrf would (for forms: after the form is parsed).
+	 */
+	enum bw_err (*check_presession)(void *ctx, struct bw_req *req);
+	/**
+	 * check_origin - optional: the origin part alone (Origin/Referer,
+	 * Sec-Fetch-Site), run on BW_BODY_FORM routes before the body is read so
+	 * a cross-site post is refused unread. NULL: skipped (the full check
+	 * still runs before the handler).
+	 */
+	enum bw_err (*check_origin)(void *ctx, struct bw_req *req);
 	void *ctx;
 };
 

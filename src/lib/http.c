@@ -12,9 +12,13 @@
  * framing and header checks -> method -> target length -> Host allowlist ->
  * strict target decoding -> client address and IP rate limit -> routing
  * (404 / 405 + Allow, OPTIONS and CORS preflights) -> access rules -> CORS ->
- * authentication kinds -> declared query and path parameters -> body
- * framing, type and size. Then the body is collected under its cap, and the
- * handler runs (on the worker pool, connection suspended, for slow routes).
+ * authentication kinds and CSRF -> declared query and path parameters -> body
+ * framing, type and size. Then the body is collected under its cap and
+ * parsed (JSON against the schema, forms against the declared fields); a
+ * form route's CSRF token is in its body, so its CSRF check is split: the
+ * origin part on call 1, the whole check after the form is parsed, always
+ * before the handler. Then the handler runs (on the worker pool, connection
+ * suspended, for slow routes).
  * Every response we queue gets the security headers.
  */
 #include "http_internal.h"
@@ -344,49 +348,120 @@ static size_t body_cap(const struct bw_http *h, const struct bw_route *rt)
 
 /* ------------------------------------------------------------ parameters */
 
-static const char *check_query(struct bw_req *req, const struct bw_target *t,
-                               struct bw_field_errors *errs)
+/* Where decoded pairs go: the declared names' slots, and one implied extra
+ * name (the form's csrf_token) with its own slot. */
+struct pair_slots {
+	const struct bw_param *decl;
+	size_t n_decl;
+	struct bw_str *vals;
+	bool *present;
+	const char *extra; /* NULL: none */
+	struct bw_str *extra_val;
+	bool *extra_present;
+	const char *unknown; /* the field name errors about undeclared names carry */
+	bool need_value;     /* a pair without '=' is an error (forms) */
+};
+
+static size_t count_decl(const struct bw_param *decl)
 {
-	const struct bw_param *decl = req->route->query_params;
-	struct bw_kv *kv;
-	size_t n, n_decl = 0;
-	enum bw_err rc;
+	size_t n = 0;
 
 	if (decl != NULL)
-		while (decl[n_decl].name != NULL)
-			n_decl++;
-	BW_REQUIRE(n_decl <= BW_HTTP_MAX_QUERY);
-	rc = bw_url_parse_query(req->arena, t->query, BW_HTTP_MAX_QUERY_PAIRS, &kv, &n);
-	if (rc != BW_OK)
-		return "invalid-query";
+		while (decl[n].name != NULL)
+			n++;
+	return n;
+}
+
+/* Declared names only, each at most once, each valid under its rule, the
+ * required ones present. Errors go to errs; the query and form checks share it. */
+static void match_pairs(const struct pair_slots *sl, const struct bw_kv *kv, size_t n,
+                        struct bw_field_errors *errs)
+{
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
 		const char *code;
 
-		for (j = 0; j < n_decl; j++)
-			if (bw_str_eq_c(kv[i].name, decl[j].name))
+		if (sl->extra != NULL && bw_str_eq_c(kv[i].name, sl->extra)) {
+			if (*sl->extra_present || (sl->need_value && !kv[i].has_value))
+				bw_field_errors_add(errs, sl->extra,
+				                    *sl->extra_present ? "duplicate" : "invalid");
+			*sl->extra_present = true;
+			*sl->extra_val = kv[i].value;
+			continue;
+		}
+		for (j = 0; j < sl->n_decl; j++)
+			if (bw_str_eq_c(kv[i].name, sl->decl[j].name))
 				break;
-		if (j == n_decl) {
-			bw_field_errors_add(errs, "(query)", "unknown");
+		if (j == sl->n_decl) {
+			bw_field_errors_add(errs, sl->unknown, "unknown");
 			continue;
 		}
-		if (req->query_present[j]) {
-			bw_field_errors_add(errs, decl[j].name, "duplicate");
+		if (sl->present[j]) {
+			bw_field_errors_add(errs, sl->decl[j].name, "duplicate");
 			continue;
 		}
-		req->query_present[j] = true;
-		req->query_vals[j] = kv[i].value;
-		if (bw_validate(&decl[j].rule, kv[i].value, &code) != BW_OK)
-			bw_field_errors_add(errs, decl[j].name, code);
+		if (sl->need_value && !kv[i].has_value) {
+			bw_field_errors_add(errs, sl->decl[j].name, "invalid");
+			continue;
+		}
+		sl->present[j] = true;
+		sl->vals[j] = kv[i].value;
+		if (bw_validate(&sl->decl[j].rule, kv[i].value, &code) != BW_OK)
+			bw_field_errors_add(errs, sl->decl[j].name, code);
 	}
-	for (size_t j = 0; j < n_decl; j++) {
-		if (!req->query_present[j]) {
-			req->query_vals[j] = (struct bw_str){"", 0};
-			if (decl[j].required)
-				bw_field_errors_add(errs, decl[j].name, "required");
+	for (size_t j = 0; j < sl->n_decl; j++) {
+		if (!sl->present[j]) {
+			sl->vals[j] = (struct bw_str){"", 0};
+			if (sl->decl[j].required)
+				bw_field_errors_add(errs, sl->decl[j].name, "required");
 		}
 	}
+}
+
+static const char *check_query(struct bw_req *req, const struct bw_target *t,
+                               struct bw_field_errors *errs)
+{
+	struct pair_slots sl = {.decl = req->route->query_params,
+	                        .vals = req->query_vals,
+	                        .present = req->query_present,
+	                        .unknown = "(query)"};
+	struct bw_kv *kv;
+	size_t n;
+
+	sl.n_decl = count_decl(sl.decl);
+	BW_REQUIRE(sl.n_decl <= BW_HTTP_MAX_QUERY);
+	if (bw_url_parse_query(req->arena, t->query, BW_HTTP_MAX_QUERY_PAIRS, &kv, &n) != BW_OK)
+		return "invalid-query";
+	match_pairs(&sl, kv, n, errs);
 	return errs->count > 0 ? "invalid-parameters" : NULL;
+}
+
+/* The application/x-www-form-urlencoded body of a BW_BODY_FORM route,
+ * decoded once and held to the route's declared fields. */
+static bool check_form(struct bw_req *req, struct bw_field_errors *errs)
+{
+	struct pair_slots sl = {.decl = req->route->form_fields,
+	                        .vals = req->form_vals,
+	                        .present = req->form_present,
+	                        .extra = req->route->csrf != BW_CSRF_NOT_COOKIE ? BW_CSRF_FORM_FIELD
+	                                                                        : NULL,
+	                        .extra_val = &req->form_csrf,
+	                        .extra_present = &req->form_csrf_present,
+	                        .unknown = "(body)",
+	                        .need_value = true};
+	struct bw_kv *kv;
+	size_t n;
+
+	sl.n_decl = count_decl(sl.decl);
+	BW_REQUIRE(sl.n_decl <= BW_HTTP_MAX_FORM_FIELDS);
+	if (bw_url_parse_query(req->arena, bw_buf_str(&req->body), BW_HTTP_MAX_FORM_PAIRS, &kv,
+	                       &n) != BW_OK) {
+		bw_field_errors_add(errs, "(body)", "invalid");
+		return false;
+	}
+	match_pairs(&sl, kv, n, errs);
+	req->form_parsed = errs->count == 0;
+	return req->form_parsed;
 }
 
 static bool check_path_params(struct bw_req *req, const struct bw_match *m)
@@ -474,18 +549,31 @@ static enum MHD_Result check_json_body(struct bw_req *req, bool *ok)
 	return MHD_YES;
 }
 
+static bool csrf_full(struct bw_req *req, enum csrf_kind kind);
+static enum MHD_Result csrf_refuse(struct bw_req *req);
+
 static enum MHD_Result dispatch(struct bw_req *req)
 {
-	if (req->route->body == BW_BODY_JSON || req->route->body == BW_BODY_CSP_REPORT) {
-		bool ok;
-		enum MHD_Result r;
+	bool has_body = req->method != BW_GET && req->method != BW_HEAD;
 
-		if (req->method != BW_GET && req->method != BW_HEAD) {
-			r = check_json_body(req, &ok);
-			if (!ok)
-				return r;
-		}
+	if ((req->route->body == BW_BODY_JSON || req->route->body == BW_BODY_CSP_REPORT) &&
+	    has_body) {
+		bool ok;
+		enum MHD_Result r = check_json_body(req, &ok);
+
+		if (!ok)
+			return r;
 	}
+	if (req->route->body == BW_BODY_FORM && has_body) {
+		struct bw_field_errors errs = {.count = 0};
+
+		if (!check_form(req, &errs))
+			return refuse(req, 400, "invalid-body", "Invalid request body",
+			              "One or more form fields are invalid.", &errs);
+	}
+	/* the token part of a form route's CSRF check: before the handler, always */
+	if (req->csrf_pending != CSRF_NONE && !csrf_full(req, req->csrf_pending))
+		return csrf_refuse(req);
 	bw_http_conn_handling(req->h, req->conn);
 	if (req->route->slow) {
 		req->job.run = job_run;
@@ -517,6 +605,48 @@ static bool has_scope(const struct bw_principal *p, const char *scope)
 		if (strcmp(p->scopes[i], scope) == 0)
 			return true;
 	return false;
+}
+
+static enum MHD_Result csrf_refuse(struct bw_req *req)
+{
+	return refuse(req, 403, "csrf-refused", "Cross-site request refused",
+	              "The request failed the cross-site request forgery checks.", NULL);
+}
+
+/* The full CSRF check of kind: the session token or the pre-session token,
+ * with the origin checks. A missing callback refuses. */
+static bool csrf_full(struct bw_req *req, enum csrf_kind kind)
+{
+	const struct bw_http_auth *a = &req->h->cfg.auth;
+
+	if (kind == CSRF_SESSION)
+		return a->check_csrf != NULL &&
+		       a->check_csrf(a->ctx, req, &req->principal) == BW_OK;
+	return a->check_presession != NULL && a->check_presession(a->ctx, req) == BW_OK;
+}
+
+/*
+ * The CSRF check of kind on call 1, or — on a form route, whose token is in
+ * the body — the origin part now (a cross-site post is refused unread) and
+ * the whole check once the form is parsed (dispatch), before the handler.
+ */
+static bool csrf_now_or_later(struct bw_req *req, enum csrf_kind kind, enum MHD_Result *r)
+{
+	const struct bw_http_auth *a = &req->h->cfg.auth;
+
+	if (req->route->body == BW_BODY_FORM) {
+		if (a->check_origin != NULL && a->check_origin(a->ctx, req) != BW_OK) {
+			*r = csrf_refuse(req);
+			return false;
+		}
+		req->csrf_pending = kind;
+		return true;
+	}
+	if (!csrf_full(req, kind)) {
+		*r = csrf_refuse(req);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -563,12 +693,8 @@ static bool authenticate(struct bw_req *req, enum MHD_Result *r)
 		            "The account's role does not allow this action.", NULL);
 		return false;
 	}
-	if (req->principal.kind == BW_AUTH_SESSION && unsafe_method(req->method) &&
-	    (a->check_csrf == NULL || a->check_csrf(a->ctx, req, &req->principal) != BW_OK)) {
-		*r = refuse(req, 403, "csrf-refused", "Cross-site request refused",
-		            "The request failed the cross-site request forgery checks.", NULL);
-		return false;
-	}
+	if (req->principal.kind == BW_AUTH_SESSION && unsafe_method(req->method))
+		return csrf_now_or_later(req, CSRF_SESSION, r);
 	return true;
 }
 
@@ -670,6 +796,11 @@ static enum MHD_Result first_call(struct bw_req *req, const char *method)
 		enum MHD_Result r;
 
 		if (!authenticate(req, &r))
+			return r;
+	} else if (req->route->csrf == BW_CSRF_PRESESSION && unsafe_method(req->method)) {
+		enum MHD_Result r;
+
+		if (!csrf_now_or_later(req, CSRF_PRESESSION, &r))
 			return r;
 	}
 

@@ -24,6 +24,8 @@
 #define BW_HTTP_MAX_QUERY 16
 /** Most query pairs parsed from one request (beyond: 400). */
 #define BW_HTTP_MAX_QUERY_PAIRS 32
+/** Most pairs parsed from one form body (beyond: 400). */
+#define BW_HTTP_MAX_FORM_PAIRS 32
 /** Per-request arena cap (the body has its own cap and buffer). */
 #define BW_HTTP_ARENA_CAP (256u * 1024u)
 
@@ -65,6 +67,14 @@ struct bw_req {
 	struct bw_buf body;
 	size_t body_max;
 	json_t *json; /* parsed body, released with the request */
+	/* BW_BODY_FORM: the declared fields and the implied csrf_token */
+	struct bw_str form_vals[BW_HTTP_MAX_FORM_FIELDS];
+	bool form_present[BW_HTTP_MAX_FORM_FIELDS];
+	struct bw_str form_csrf;
+	bool form_csrf_present;
+	bool form_parsed;
+	/* a CSRF check left for when the form body is parsed (BW_BODY_FORM) */
+	enum csrf_kind { CSRF_NONE = 0, CSRF_SESSION, CSRF_PRESESSION } csrf_pending;
 	struct bw_resp resp;
 	char client_ip[BW_NETADDR_STR_SIZE];
 	uint8_t client_rate_key[BW_NETADDR_KEY_SIZE]; /* IPv4 address or IPv6 /64 */

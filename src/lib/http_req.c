@@ -51,6 +51,31 @@ struct bw_str bw_req_query(const struct bw_req *req, const char *name, bool *pre
 	return req->query_vals[i];
 }
 
+struct bw_str bw_req_form(const struct bw_req *req, const char *name, bool *present)
+{
+	size_t i = param_slot(req->route->form_fields, name);
+
+	BW_REQUIRE(req->route->body == BW_BODY_FORM);
+	if (present != NULL)
+		*present = req->form_present[i];
+	return req->form_present[i] ? req->form_vals[i] : (struct bw_str){"", 0};
+}
+
+const struct bw_str *bw_req_csrf_token(const struct bw_req *req, struct bw_str *slot)
+{
+	const char *h;
+
+	if (req->route != NULL && req->route->body == BW_BODY_FORM && req->form_csrf_present) {
+		*slot = req->form_csrf;
+		return slot;
+	}
+	h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+	if (h == NULL)
+		return NULL;
+	*slot = bw_str_c(h);
+	return slot;
+}
+
 const char *bw_req_header(const struct bw_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);

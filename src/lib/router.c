@@ -47,6 +47,25 @@ static bool literal_char_ok(unsigned char c)
 	       c == '-' || c == '_' || c == '.' || c == '~';
 }
 
+/* Form fields only on form routes, at most BW_HTTP_MAX_FORM_FIELDS, none
+ * named like the implied CSRF field, none twice. */
+static bool form_fields_ok(const struct bw_route *rt)
+{
+	size_t n = 0;
+
+	if (rt->body != BW_BODY_FORM)
+		return false;
+	for (; rt->form_fields[n].name != NULL; n++) {
+		if (n == BW_HTTP_MAX_FORM_FIELDS ||
+		    strcmp(rt->form_fields[n].name, BW_CSRF_FORM_FIELD) == 0)
+			return false;
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(rt->form_fields[j].name, rt->form_fields[n].name) == 0)
+				return false;
+	}
+	return true;
+}
+
 static bool compile_one(const struct bw_route *rt, struct compiled *c)
 {
 	const char *p = rt->path;
@@ -63,6 +82,10 @@ static bool compile_one(const struct bw_route *rt, struct compiled *c)
 		return false; /* a cookie-authenticated route cannot go without CSRF checks */
 	if ((rt->scopes != NULL || rt->role != NULL) && rt->auth == BW_AUTH_PUBLIC)
 		return false; /* scopes need credentials to be checked against */
+	if (rt->csrf == BW_CSRF_PRESESSION && rt->auth != BW_AUTH_PUBLIC)
+		return false; /* the pre-session check is for routes before there is a session */
+	if (rt->form_fields != NULL && !form_fields_ok(rt))
+		return false;
 	if (strcmp(p, "/") == 0)
 		return true;
 	p++;

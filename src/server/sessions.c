@@ -483,7 +483,7 @@ enum bw_err bw_sessions_check_csrf(void *ctx, struct bw_req *req, const struct b
 	if (rc != BW_OK)
 		return rc;
 	memcpy(h.bytes, p->session_hash, sizeof(h.bytes));
-	rc = bw_csrf_session_check(app->csrf_key, &h, opt_header(req, "X-CSRF-Token", &t), &why);
+	rc = bw_csrf_session_check(app->csrf_key, &h, bw_req_csrf_token(req, &t), &why);
 	if (rc != BW_OK)
 		log_refusal(app, req, "session_token", why);
 	return rc;
@@ -507,8 +507,7 @@ enum bw_err bw_sessions_check_presession(struct bw_app *app, struct bw_req *req)
 		return BW_ERR_DENIED;
 	}
 	rc = bw_csrf_presession_check(app->csrf_key, header != NULL ? &cookies : NULL,
-	                              opt_header(req, "X-CSRF-Token", &t), (uint64_t)time(NULL),
-	                              &why);
+	                              bw_req_csrf_token(req, &t), (uint64_t)time(NULL), &why);
 	if (rc == BW_OK)
 		return rc;
 	/* a signed-in browser (logging in again, as someone else) holds the token of
@@ -520,12 +519,22 @@ enum bw_err bw_sessions_check_presession(struct bw_app *app, struct bw_req *req)
 
 		if (bw_cookie_session_get(&cookies, &sid) == BW_OK &&
 		    bw_sessions_lookup(app, sid, (int64_t)time(NULL), &info) == BW_OK &&
-		    bw_csrf_session_check(app->csrf_key, &info.hash,
-		                          opt_header(req, "X-CSRF-Token", &t), &why2) == BW_OK)
+		    bw_csrf_session_check(app->csrf_key, &info.hash, bw_req_csrf_token(req, &t),
+		                          &why2) == BW_OK)
 			return BW_OK;
 	}
 	log_refusal(app, req, "presession_token", why);
 	return rc;
+}
+
+static enum bw_err presession_cb(void *ctx, struct bw_req *req)
+{
+	return bw_sessions_check_presession(ctx, req);
+}
+
+static enum bw_err origin_cb(void *ctx, struct bw_req *req)
+{
+	return check_origin(ctx, req);
 }
 
 struct bw_http_auth bw_sessions_http_auth(struct bw_app *app)
@@ -533,6 +542,8 @@ struct bw_http_auth bw_sessions_http_auth(struct bw_app *app)
 	return (struct bw_http_auth){
 	        .authenticate = bw_sessions_authenticate,
 	        .check_csrf = bw_sessions_check_csrf,
+	        .check_presession = presession_cb,
+	        .check_origin = origin_cb,
 	        .ctx = app,
 	};
 }

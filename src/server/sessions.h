@@ -125,19 +125,23 @@ enum bw_err bw_sessions_authenticate(void *ctx, struct bw_req *req, unsigned kin
 /**
  * bw_sessions_check_csrf - struct bw_http_auth.check_csrf: the request's
  * Origin/Referer/Sec-Fetch-Site must pass bw_csrf_check_origin against
- * settings.public_origin and its X-CSRF-Token must be a token of p's session
- * (csrf.h). The pipeline checks before the body is read, so a form post
- * needs the token in the header too (a csrf_token form field is not seen
- * here). BW_ERR_DENIED (reason logged) or another error refuses.
+ * settings.public_origin and the token it presents (bw_req_csrf_token: the
+ * csrf_token field of a form route, else X-CSRF-Token) must be a token of
+ * p's session (csrf.h). The pipeline calls it before the handler; on form
+ * routes after the form is parsed (the origin part alone runs before the
+ * body is read). BW_ERR_DENIED (reason logged) or another error refuses.
  */
 enum bw_err bw_sessions_check_csrf(void *ctx, struct bw_req *req, const struct bw_principal *p);
 
 /**
  * bw_sessions_check_presession - the CSRF check of login and registration:
  * the same origin check, and the pre-session token of the
- * __Host-bulwark_csrf cookie submitted again in X-CSRF-Token (csrf.h), or,
- * from a browser that is signed in already, the token of its live session.
- * BW_OK or BW_ERR_DENIED (the reason logged); another error also refuses.
+ * __Host-bulwark_csrf cookie submitted again (bw_req_csrf_token: the form's
+ * csrf_token field or X-CSRF-Token) (csrf.h), or, from a browser that is
+ * signed in already, the token of its live session. The pipeline runs it
+ * for every unsafe request to a BW_CSRF_PRESESSION route, before the
+ * handler (bw_sessions_http_auth). BW_OK or BW_ERR_DENIED (the reason
+ * logged); another error also refuses.
  */
 BW_MUST_CHECK enum bw_err bw_sessions_check_presession(struct bw_app *app, struct bw_req *req);
 
@@ -172,6 +176,13 @@ BW_MUST_CHECK enum bw_err bw_auth_json(struct bw_resp *resp, unsigned status, js
  */
 BW_MUST_CHECK enum bw_err bw_auth_session_cookie(struct bw_req *req, struct bw_resp *resp,
                                                  const char *token);
+
+/**
+ * bw_auth_logout - end the request's session (a session-authenticated
+ * route): delete it, expire the cookie on resp, audit. The caller sets the
+ * status (204 for the API, a redirect for the page).
+ */
+BW_MUST_CHECK enum bw_err bw_auth_logout(struct bw_req *req, struct bw_resp *resp);
 
 /* routes/auth.c and routes/me.c: the route groups (routes/table.c) */
 extern const struct bw_route bw_routes_auth[];

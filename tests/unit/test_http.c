@@ -1,8 +1,10 @@
 /*
  * test_http.c — the HTTP core as a library user runs it: a server on an
  * ephemeral loopback port, plain HTTP, driven with raw sockets. Covers the
- * declared-parameter contract, slow routes on the worker pool (suspend and
- * resume, 503 when the queue is full) and draining with work in flight.
+ * declared-parameter contract, form bodies and their CSRF token (checked
+ * after the form is parsed, never after the handler ran), slow routes on the
+ * worker pool (suspend and resume, 503 when the queue is full) and draining
+ * with work in flight.
  */
 #include "bw_test.h"
 
@@ -106,11 +108,51 @@ static enum bw_err fake_auth(void *ctx, struct bw_req *req, unsigned kinds,
 
 static enum bw_err fake_csrf(void *ctx, struct bw_req *req, const struct bw_principal *p)
 {
-	const char *t = bw_req_header(req, "X-CSRF-Token");
+	struct bw_str slot;
+	const struct bw_str *t = bw_req_csrf_token(req, &slot);
 
 	(void)ctx;
 	(void)p;
-	return t != NULL && strcmp(t, "ok") == 0 ? BW_OK : BW_ERR_DENIED;
+	return t != NULL && bw_str_eq_c(*t, "ok") ? BW_OK : BW_ERR_DENIED;
+}
+
+/* The pre-session check wants the token "pre"; the origin check refuses
+ * "Origin: https://evil.example" (and counts its calls). */
+static atomic_int origin_checks;
+
+static enum bw_err fake_presession(void *ctx, struct bw_req *req)
+{
+	struct bw_str slot;
+	const struct bw_str *t = bw_req_csrf_token(req, &slot);
+
+	(void)ctx;
+	return t != NULL && bw_str_eq_c(*t, "pre") ? BW_OK : BW_ERR_DENIED;
+}
+
+static enum bw_err fake_origin(void *ctx, struct bw_req *req)
+{
+	const char *o = bw_req_header(req, "Origin");
+
+	(void)ctx;
+	atomic_fetch_add(&origin_checks, 1);
+	return o != NULL && strcmp(o, "https://evil.example") == 0 ? BW_ERR_DENIED : BW_OK;
+}
+
+/* Form handlers count their runs: a refused request must never reach one. */
+static atomic_int form_runs;
+
+static enum bw_err h_form(struct bw_req *req, struct bw_resp *resp)
+{
+	bool present;
+	struct bw_str title = bw_req_form(req, "title", NULL);
+	struct bw_str n = bw_req_form(req, "n", &present);
+	char body[128];
+	int len;
+
+	atomic_fetch_add(&form_runs, 1);
+	len = snprintf(body, sizeof(body), "[%.*s|%.*s|%s]", (int)title.len, title.p, (int)n.len,
+	               n.p, present ? "n" : "-");
+	return bw_resp_json(resp, 200, (struct bw_str){body, (size_t)len});
 }
 
 static enum bw_err h_whoami(struct bw_req *req, struct bw_resp *resp)
@@ -150,7 +192,31 @@ static enum bw_err h_echo(struct bw_req *req, struct bw_resp *resp)
 	return bw_resp_json(resp, 201, title);
 }
 
+static const struct bw_param form_fields[] = {
+        {.name = "title", .rule = BW_RULE_TEXT(1, 20, 0), .required = true},
+        {.name = "n", .rule = BW_RULE_INT_RANGE(1, 100)},
+        {0},
+};
+
 static const struct bw_route routes[] = {
+        {.path = "/form",
+         .methods = BW_POST,
+         .handler = h_form,
+         .body = BW_BODY_FORM,
+         .form_fields = form_fields,
+         .auth = BW_AUTH_SESSION},
+        {.path = "/pre",
+         .methods = BW_POST,
+         .handler = h_form,
+         .body = BW_BODY_FORM,
+         .form_fields = form_fields,
+         .csrf = BW_CSRF_PRESESSION},
+        {.path = "/pre-json",
+         .methods = BW_POST,
+         .handler = h_echo,
+         .body = BW_BODY_JSON,
+         .schema = &echo_schema,
+         .csrf = BW_CSRF_PRESESSION},
         {.path = "/hello", .methods = BW_GET, .handler = h_hello, .query_params = hello_query},
         {.path = "/items/{id}", .methods = BW_GET, .handler = h_item, .path_params = item_params},
         {.path = "/slow", .methods = BW_GET, .handler = h_slow, .slow = true},
@@ -192,6 +258,8 @@ static struct bw_http *start_server(unsigned workers, unsigned queue, unsigned p
 	cfg.rl_ip_burst = 100000;
 	cfg.auth.authenticate = fake_auth;
 	cfg.auth.check_csrf = fake_csrf;
+	cfg.auth.check_presession = fake_presession;
+	cfg.auth.check_origin = fake_origin;
 	assert_int_equal(bw_http_new(&cfg, routes, sizeof(routes) / sizeof(routes[0]), &h), BW_OK);
 	assert_int_equal(bw_http_start(h), BW_OK);
 	assert_int_not_equal(bw_http_port(h), 0);
@@ -415,6 +483,119 @@ static void json_bodies_are_held_to_the_schema(void **state)
 	bw_http_free(h);
 }
 
+/* POST a form body to path with extra headers; the status. */
+static int post_form(uint16_t port, const char *path, const char *headers, const char *body,
+                     char *out, size_t cap)
+{
+	char req[2048];
+
+	snprintf(req, sizeof(req),
+	         "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+	         "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n%s\r\n%s",
+	         path, strlen(body), headers, body);
+	return roundtrip(port, req, out, cap);
+}
+
+static void form_bodies_and_their_csrf_token(void **state)
+{
+	struct bw_http *h = start_server(1, 8, 4);
+	uint16_t port = bw_http_port(h);
+	char out[8192];
+	static const char *const refused[] = {
+	        "title=a",                 /* no token */
+	        "title=a&csrf_token=",     /* empty token */
+	        "title=a&csrf_token=bad",  /* wrong token */
+	        "title=a&csrf_token=okay", /* a longer one */
+	        "title=a&csrf_token=OK",   /* case matters */
+	};
+	static const char *const malformed[] = {
+	        "title=a&csrf_token=ok&csrf_token=ok",       /* token twice */
+	        "title=a&title=b&csrf_token=ok",             /* field twice */
+	        "title=a&admin=1&csrf_token=ok",             /* undeclared */
+	        "n=5&csrf_token=ok",                         /* required missing */
+	        "title=a&n=0&csrf_token=ok",                 /* rule */
+	        "title&csrf_token=ok",                       /* no '=' */
+	        "title=%zz&csrf_token=ok",                   /* bad escape */
+	        "title=a%00&csrf_token=ok",                  /* NUL */
+	        "title=a%0a&csrf_token=ok",                  /* control */
+	        "title=%ff&csrf_token=ok",                   /* invalid UTF-8 */
+	        "title=a&&csrf_token=ok",                    /* empty pair */
+	        "title=aaaaaaaaaaaaaaaaaaaaa&csrf_token=ok", /* too long */
+	};
+
+	(void)state;
+	atomic_store(&form_runs, 0);
+	/* the right token in the form: the handler sees the decoded fields */
+	assert_int_equal(post_form(port, "/form", "Cookie: s=good\r\n",
+	                           "title=a+b%21&n=7&csrf_token=ok", out, sizeof(out)),
+	                 200);
+	assert_non_null(strstr(out, "[a b!|7|n]"));
+	assert_int_equal(post_form(port, "/form", "Cookie: s=good\r\n", "csrf_token=ok&title=x",
+	                           out, sizeof(out)),
+	                 200);
+	assert_non_null(strstr(out, "[x||-]"));
+	/* a script may send the token as the header instead */
+	assert_int_equal(post_form(port, "/form", "Cookie: s=good\r\nX-CSRF-Token: ok\r\n",
+	                           "title=y", out, sizeof(out)),
+	                 200);
+	assert_int_equal(atomic_load(&form_runs), 3);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		assert_int_equal(post_form(port, "/form", "Cookie: s=good\r\n", refused[i], out,
+		                           sizeof(out)),
+		                 403);
+		assert_non_null(strstr(out, "/problems/csrf-refused"));
+	}
+	/* a wrong form token is not rescued by a right header: the form's counts */
+	assert_int_equal(post_form(port, "/form", "Cookie: s=good\r\nX-CSRF-Token: ok\r\n",
+	                           "title=a&csrf_token=bad", out, sizeof(out)),
+	                 403);
+	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+		assert_int_equal(post_form(port, "/form", "Cookie: s=good\r\n", malformed[i], out,
+		                           sizeof(out)),
+		                 400);
+		assert_non_null(strstr(out, "/problems/invalid-body"));
+	}
+	/* a cross-site origin is refused before the body is read */
+	atomic_store(&origin_checks, 0);
+	assert_int_equal(post_form(port, "/form",
+	                           "Cookie: s=good\r\nOrigin: https://evil.example\r\n",
+	                           "title=a&csrf_token=ok", out, sizeof(out)),
+	                 403);
+	assert_int_equal(atomic_load(&origin_checks), 1);
+	/* no session: 401, and a bearer token needs no CSRF token */
+	assert_int_equal(post_form(port, "/form", "", "title=a&csrf_token=ok", out, sizeof(out)),
+	                 401);
+	/* the wrong content type */
+	assert_int_equal(roundtrip(port,
+	                           "POST /form HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: s=good\r\n"
+	                           "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+	                           out, sizeof(out)),
+	                 415);
+	/* pre-session routes: the pipeline checks the token, form or header */
+	assert_int_equal(post_form(port, "/pre", "", "title=a&csrf_token=pre", out, sizeof(out)),
+	                 200);
+	assert_int_equal(post_form(port, "/pre", "", "title=a", out, sizeof(out)), 403);
+	assert_int_equal(post_form(port, "/pre", "", "title=a&csrf_token=ok", out, sizeof(out)),
+	                 403);
+	assert_int_equal(post_form(port, "/pre", "Origin: https://evil.example\r\n",
+	                           "title=a&csrf_token=pre", out, sizeof(out)),
+	                 403);
+	assert_int_equal(atomic_load(&form_runs), 4);
+	assert_int_equal(
+	        roundtrip(port,
+	                  "POST /pre-json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+	                  "application/json\r\nContent-Length: 13\r\n\r\n{\"title\":\"a\"}",
+	                  out, sizeof(out)),
+	        403);
+	assert_int_equal(roundtrip(port,
+	                           "POST /pre-json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+	                           "application/json\r\nX-CSRF-Token: pre\r\nContent-Length: "
+	                           "13\r\n\r\n{\"title\":\"a\"}",
+	                           out, sizeof(out)),
+	                 201);
+	bw_http_free(h);
+}
+
 struct slow_client {
 	uint16_t port;
 	int status;
@@ -516,6 +697,7 @@ int main(void)
 	        cmocka_unit_test(declared_parameters_only),
 	        cmocka_unit_test(json_bodies_are_held_to_the_schema),
 	        cmocka_unit_test(authentication_scopes_and_csrf),
+	        cmocka_unit_test(form_bodies_and_their_csrf_token),
 	        cmocka_unit_test(slow_work_is_suspended_and_bounded),
 	        cmocka_unit_test(drain_finishes_work_in_flight),
 	};

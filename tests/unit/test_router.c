@@ -109,6 +109,11 @@ static void bad_tables_are_refused(void **state)
 {
 	static const struct bw_param other[] = {{.name = "other", .rule = {.kind = BW_RULE_UUID}},
 	                                        {0}};
+	static const struct bw_param with_csrf[] = {
+	        {.name = "csrf_token", .rule = BW_RULE_TEXT(0, 10, 0)}, {0}};
+	static const struct bw_param twice[] = {{.name = "a", .rule = BW_RULE_TEXT(0, 10, 0)},
+	                                        {.name = "a", .rule = BW_RULE_TEXT(0, 10, 0)},
+	                                        {0}};
 	static const struct bw_route bad_tables[][2] = {
 	        {{.path = "/a/{id}", .methods = BW_GET, .handler = h_dummy}}, /* no rule */
 	        {{.path = "/a/{id}", .methods = BW_GET, .handler = h_dummy, .path_params = other}},
@@ -128,8 +133,31 @@ static void bad_tables_are_refused(void **state)
 	        {{.path = "/a", .methods = BW_GET, .handler = h_dummy, .scopes = scopes}},
 	        {{.path = "/a", .methods = BW_GET, .handler = h_dummy},
 	         {.path = "/a", .methods = BW_GET | BW_POST, .handler = h_dummy}},
+	        /* form fields: a declared csrf_token would hide the pipeline's; none
+	         * twice; only on form routes; pre-session checks only before a session */
+	        {{.path = "/a",
+	          .methods = BW_POST,
+	          .handler = h_dummy,
+	          .body = BW_BODY_FORM,
+	          .form_fields = with_csrf}},
+	        {{.path = "/a",
+	          .methods = BW_POST,
+	          .handler = h_dummy,
+	          .body = BW_BODY_FORM,
+	          .form_fields = twice}},
+	        {{.path = "/a",
+	          .methods = BW_POST,
+	          .handler = h_dummy,
+	          .body = BW_BODY_JSON,
+	          .form_fields = other}},
+	        {{.path = "/a",
+	          .methods = BW_POST,
+	          .handler = h_dummy,
+	          .body = BW_BODY_FORM,
+	          .auth = BW_AUTH_SESSION,
+	          .csrf = BW_CSRF_PRESESSION}},
 	};
-	size_t sizes[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
+	size_t sizes[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {

@@ -140,12 +140,6 @@ enum bw_err bw_auth_session_cookie(struct bw_req *req, struct bw_resp *resp, con
 	return rc;
 }
 
-static enum bw_err csrf_refused(struct bw_resp *resp)
-{
-	return bw_resp_problem(resp, 403, "csrf-refused", "Cross-site request refused",
-	                       "The request failed the cross-site request forgery checks.", NULL);
-}
-
 static enum bw_err rate_refused(struct bw_resp *resp)
 {
 	return bw_resp_problem(resp, 429, "rate-limited", "Too many requests",
@@ -300,8 +294,6 @@ static enum bw_err route_register(struct bw_req *req, struct bw_resp *resp)
 	bool allowed = false, taken;
 	enum bw_err rc;
 
-	if (bw_sessions_check_presession(app, req) != BW_OK)
-		return csrf_refused(resp);
 	rc = ip_key(req, ip);
 	if (rc == BW_OK)
 		rc = bw_req_rate_take(req, &register_ip, ip, sizeof(ip), &allowed);
@@ -511,8 +503,6 @@ static enum bw_err route_login(struct bw_req *req, struct bw_resp *resp)
 
 	memset(&u, 0, sizeof(u));
 	token[0] = '\0';
-	if (bw_sessions_check_presession(app, req) != BW_OK)
-		return csrf_refused(resp);
 	if (bw_json_get_str(body, &credentials_schema, "email", &email) != BW_OK ||
 	    bw_json_get_str(body, &credentials_schema, "password", &password) != BW_OK)
 		return field_error(resp, "(body)", "invalid");
@@ -576,7 +566,7 @@ out:
 
 /* ---- POST /v1/auth/logout -------------------------------------------------- */
 
-static enum bw_err route_logout(struct bw_req *req, struct bw_resp *resp)
+enum bw_err bw_auth_logout(struct bw_req *req, struct bw_resp *resp)
 {
 	struct bw_app *app = bw_req_app(req);
 	const struct bw_principal *p = bw_req_principal(req);
@@ -596,8 +586,16 @@ static enum bw_err route_logout(struct bw_req *req, struct bw_resp *resp)
 
 		bw_app_audit(app, req, "auth.logout", BW_AUDIT_SUCCESS, p->user_id, d, 1);
 	}
-	bw_resp_status(resp, 204);
 	return BW_OK;
+}
+
+static enum bw_err route_logout(struct bw_req *req, struct bw_resp *resp)
+{
+	enum bw_err rc = bw_auth_logout(req, resp);
+
+	if (rc == BW_OK)
+		bw_resp_status(resp, 204);
+	return rc;
 }
 
 /* ---- the routes ------------------------------------------------------------- */
