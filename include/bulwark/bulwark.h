@@ -36,5 +36,6 @@
 #include "bulwark/token.h"
 #include "bulwark/audit.h"
 #include "bulwark/syslog.h"
+#include "bulwark/jwt.h"
 
 #endif

@@ -43,7 +43,12 @@ extern "C" {
 
 /** Longest token accepted by bw_jwt_verify. */
 #define BW_JWT_MAX_BYTES 8192
-/** Longest kid accepted (characters), in keys and in token headers. */
+/**
+ * Longest kid accepted (characters), in keys and in token headers. A kid is
+ * 1..BW_JWT_KID_MAX visible ASCII characters (0x21..0x7e); a header kid
+ * outside that is refused (BW_JWT_BAD_HEADER), a key kid outside it is
+ * BW_ERR_INVALID at creation.
+ */
 #define BW_JWT_KID_MAX 64
 /** Default leeway for nbf/iat/exp, in seconds. */
 #define BW_JWT_DEFAULT_LEEWAY 30
@@ -67,9 +72,9 @@ BW_MUST_CHECK enum bw_err bw_jwt_alg_parse(struct bw_str name, enum bw_jwt_alg *
 struct bw_jwk;
 
 /**
- * bw_jwk_generate - a fresh private key for alg (RSA: 3072 bits; HS256: 32
- * random bytes) named kid (1..BW_JWT_KID_MAX printable ASCII characters,
- * copied).
+ * bw_jwk_generate - a fresh private key for alg (RSA: 3072 bits, which takes
+ * a noticeable fraction of a second; HS256: 32 random bytes) named kid
+ * (copied). Caller frees *out with bw_jwk_free.
  */
 BW_MUST_CHECK enum bw_err bw_jwk_generate(enum bw_jwt_alg alg, const char *kid,
                                           struct bw_jwk **out);
@@ -82,7 +87,12 @@ BW_MUST_CHECK enum bw_err bw_jwk_generate(enum bw_jwt_alg alg, const char *kid,
  */
 BW_MUST_CHECK enum bw_err bw_jwk_export_private(const struct bw_jwk *key, struct bw_buf *out);
 
-/** bw_jwk_import_private - the inverse of bw_jwk_export_private. */
+/**
+ * bw_jwk_import_private - the inverse of bw_jwk_export_private (kid copied).
+ * BW_ERR_INVALID for bytes that are not a key of alg: a seed not 32 bytes,
+ * an HMAC key outside 32..1024 bytes, DER that is not exactly one PKCS#8
+ * key of the right type (P-256; RSA of 2048..8192 bits).
+ */
 BW_MUST_CHECK enum bw_err bw_jwk_import_private(enum bw_jwt_alg alg, const char *kid,
                                                 const void *der, size_t len, struct bw_jwk **out);
 
@@ -90,8 +100,13 @@ BW_MUST_CHECK enum bw_err bw_jwk_import_private(enum bw_jwt_alg alg, const char 
  * bw_jwk_from_json - a public verification key from a JWK (RFC 7517) JSON
  * object: kty OKP/EC/RSA (oct for HS256, "k" member) with "alg" required
  * and consistent with kty/crv, "kid" required; "use", when present, must
- * be "sig". Private members ("d", "p", …) are refused for OKP/EC/RSA: a
- * public key set must not carry them. RSA moduli below 2048 bits refused.
+ * be "sig"; "key_ops", when present, must be an array of strings that
+ * includes "verify". Private members ("d", "p", …) are refused for
+ * OKP/EC/RSA: a public key set must not carry them. Members are exact:
+ * canonical base64url, x/y exactly 32 bytes and on P-256, Ed25519 x 32
+ * bytes, RSA n and e without leading zero octets, e odd, moduli of
+ * 2048..8192 bits; an oct "k" of 32..1024 bytes (such a key can sign too).
+ * Other members are ignored. Caller frees *out with bw_jwk_free.
  */
 BW_MUST_CHECK enum bw_err bw_jwk_from_json(const json_t *jwk, struct bw_jwk **out);
 
@@ -167,6 +182,14 @@ BW_MUST_CHECK enum bw_err bw_jwt_verify(struct bw_str token, const struct bw_jwt
  * before its key is looked up). The caller json_decref()s *header.
  */
 BW_MUST_CHECK enum bw_err bw_jwt_peek_header(struct bw_str token, json_t **header);
+
+/**
+ * bw_jwt_peek_claims - the decoded claims of a well-formed compact token,
+ * unverified (to read the iss/sub of a client assertion and find the client
+ * whose keys then verify it). Never act on them before bw_jwt_verify.
+ * BW_ERR_INVALID for a malformed token; the caller json_decref()s *claims.
+ */
+BW_MUST_CHECK enum bw_err bw_jwt_peek_claims(struct bw_str token, json_t **claims);
 
 #ifdef __cplusplus
 }
