@@ -49,6 +49,8 @@ const struct bw_route bw_routes_ops[] = {
 const struct bw_rl_policy bw_app_rate_classes[] = {
         /* browsers send a report per violation: enough for a page, not a flood */
         {.name = "csp-report", .limit = 60, .period_s = 60, .burst = 20},
+        /* OAuth token endpoint: machines refresh often, but not thousands a minute */
+        {.name = "oauth-token", .limit = 600, .period_s = 60, .burst = 120},
 };
 const size_t bw_app_n_rate_classes = sizeof(bw_app_rate_classes) / sizeof(bw_app_rate_classes[0]);
 
