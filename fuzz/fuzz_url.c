@@ -2,7 +2,9 @@
  * fuzz_url.c — request-target and query decoding. Properties checked on
  * every accepted input: no decoded segment is "." or "..", contains '/',
  * NUL or a control byte, or is invalid UTF-8; decoded query names and
- * values are valid UTF-8 without NUL or controls.
+ * values are valid UTF-8 without NUL or controls; a redirect path that
+ * bw_url_local_path_ok accepts starts with exactly one '/' and holds no
+ * backslash, space or control byte.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (a == NULL)
 		return 0;
+	if (bw_url_local_path_ok(raw)) {
+		if (size == 0 || data[0] != '/' || (size > 1 && data[1] == '/'))
+			abort();
+		for (size_t i = 0; i < size; i++)
+			if (data[i] <= 0x20 || data[i] >= 0x7F || data[i] == '\\')
+				abort();
+	}
 	if (bw_url_parse_target(a, raw, &t) == BW_OK) {
 		struct bw_kv *kv;
 		size_t n;

@@ -70,6 +70,21 @@ struct bw_kv {
 BW_MUST_CHECK enum bw_err bw_url_parse_query(struct bw_arena *a, struct bw_str query, size_t max,
                                              struct bw_kv **out, size_t *count);
 
+/** Longest path bw_url_local_path_ok accepts. */
+#define BW_URL_LOCAL_PATH_MAX 2048
+
+/**
+ * bw_url_local_path_ok - whether next (a decoded parameter such as the
+ * login page's "next") is safe to redirect to as a same-origin relative
+ * path: 1..BW_URL_LOCAL_PATH_MAX bytes of printable ASCII (no space,
+ * controls, or bytes past 0x7E), a single leading '/' followed by neither
+ * '/' nor '\\' (a browser reads "//host" and "/\\host" as another site),
+ * no '\\' anywhere, and no encoded slash or backslash right after the
+ * leading '/' ("/%2F…" may be decoded into "//…" by a proxy). Nothing with
+ * a scheme can pass: it would not start with '/'.
+ */
+bool bw_url_local_path_ok(struct bw_str next);
+
 #ifdef __cplusplus
 }
 #endif

@@ -205,3 +205,22 @@ enum bw_err bw_url_parse_query(struct bw_arena *a, struct bw_str query, size_t m
 	*count = n;
 	return BW_OK;
 }
+
+bool bw_url_local_path_ok(struct bw_str next)
+{
+	if (next.len == 0 || next.len > BW_URL_LOCAL_PATH_MAX || next.p[0] != '/')
+		return false;
+	if (next.len > 1 && (next.p[1] == '/' || next.p[1] == '\\'))
+		return false;
+	if (next.len >= 4 && next.p[1] == '%' &&
+	    ((next.p[2] == '2' && (next.p[3] == 'f' || next.p[3] == 'F')) ||
+	     (next.p[2] == '5' && (next.p[3] == 'c' || next.p[3] == 'C'))))
+		return false;
+	for (size_t i = 0; i < next.len; i++) {
+		unsigned char c = (unsigned char)next.p[i];
+
+		if (c <= 0x20 || c >= 0x7F || c == '\\')
+			return false;
+	}
+	return true;
+}

@@ -133,6 +133,59 @@ static void decode_flags(void **state)
 	assert_int_equal(bw_url_decode(arena, BW_STR("%C3%28"), 0, &out), BW_ERR_ENCODING);
 }
 
+/* The login page's "next": same-origin relative paths only (open redirects). */
+static void local_paths_for_redirects(void **state)
+{
+	static const char *const ok[] = {
+	        "/",
+	        "/account",
+	        "/account/security?tab=mfa",
+	        "/oauth2/authorize?client_id=a&x=%2F",
+	        "/a//b",
+	        "/a/%2F",
+	        "/~x/-_.!$&'()*+,;=:@",
+	        "/a#frag",
+	};
+	static const char *const bad[] = {
+	        "",
+	        "account",
+	        "//evil.example",
+	        "//evil.example/path",
+	        "/\\evil.example",
+	        "\\\\evil.example",
+	        "/a\\b",
+	        "https://evil.example",
+	        "javascript:alert(1)",
+	        "JAVASCRIPT:alert(1)",
+	        "data:text/html,x",
+	        "/%2Fevil.example",
+	        "/%2fevil.example",
+	        "/%5Cevil.example",
+	        "/%5cevil",
+	        " /account",
+	        "/account ",
+	        "/a\tb",
+	        "/a\nb",
+	        "/a\rb",
+	        "/a\x7f",
+	        "/caf\xc3\xa9",
+	        "///evil.example",
+	        "http:/evil.example",
+	};
+	char long_path[BW_URL_LOCAL_PATH_MAX + 2];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_true(bw_url_local_path_ok(bw_str_c(ok[i])));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(bw_url_local_path_ok(bw_str_c(bad[i])));
+	assert_false(bw_url_local_path_ok((struct bw_str){"/a\0b", 4})); /* NUL inside */
+	memset(long_path, 'a', sizeof(long_path));
+	long_path[0] = '/';
+	assert_true(bw_url_local_path_ok((struct bw_str){long_path, BW_URL_LOCAL_PATH_MAX}));
+	assert_false(bw_url_local_path_ok((struct bw_str){long_path, BW_URL_LOCAL_PATH_MAX + 1}));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +193,7 @@ int main(void)
 	        cmocka_unit_test(target_refuses_traversal_and_tricks),
 	        cmocka_unit_test(target_segment_cap),
 	        cmocka_unit_test(query_pairs),
+	        cmocka_unit_test(local_paths_for_redirects),
 	        cmocka_unit_test(query_refusals),
 	        cmocka_unit_test(decode_flags),
 	};

@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "../account.h"
 #include "../outbox.h"
 #include "../sessions.h"
 #include "bulwark/buf.h"
@@ -279,34 +280,45 @@ static enum bw_err register_tx(struct bw_db_conn *c, void *vctx)
 	return rc;
 }
 
-static enum bw_err route_register(struct bw_req *req, struct bw_resp *resp)
+static void set_field(struct bw_account_result *out, const char *field, const char *code)
+{
+	out->status = BW_ACCOUNT_FIELD;
+	out->field = field;
+	out->code = code;
+}
+
+enum bw_err bw_account_register(struct bw_req *req, struct bw_str email, struct bw_str password,
+                                char pid[BW_PUBLIC_ID_SIZE], struct bw_account_result *out)
 {
 	struct bw_app *app = bw_req_app(req);
-	const json_t *body = bw_req_json(req);
 	struct bw_password_params params = bw_auth_params(app);
 	char canon[BW_EMAIL_MAX + 1], hash[BW_PASSWORD_HASH_MAX];
-	char pid[BW_PUBLIC_ID_SIZE], verify[BW_TOKEN_TEXT_SIZE];
+	char verify[BW_TOKEN_TEXT_SIZE];
 	struct bw_token_hash vh;
-	struct bw_str email, password;
 	struct register_ctx x;
 	uint8_t ip[BW_NETADDR_KEY_SIZE];
 	const char *code = NULL;
 	bool allowed = false, taken;
 	enum bw_err rc;
 
+	memset(out, 0, sizeof(*out));
+	pid[0] = '\0';
 	rc = ip_key(req, ip);
 	if (rc == BW_OK)
 		rc = bw_req_rate_take(req, &register_ip, ip, sizeof(ip), &allowed);
-	if (rc != BW_OK || !allowed)
-		return rate_refused(resp);
-	if (bw_json_get_str(body, &credentials_schema, "email", &email) != BW_OK ||
-	    bw_json_get_str(body, &credentials_schema, "password", &password) != BW_OK)
-		return field_error(resp, "(body)", "invalid");
-	if (bw_email_canon(email, canon, sizeof(canon), NULL) != BW_OK)
-		return field_error(resp, "email", "invalid");
+	if (rc != BW_OK || !allowed) {
+		out->status = BW_ACCOUNT_RATE_LIMITED;
+		return BW_OK;
+	}
+	if (bw_email_canon(email, canon, sizeof(canon), NULL) != BW_OK) {
+		set_field(out, "email", "invalid");
+		return BW_OK;
+	}
 	rc = bw_password_policy_check(password, bw_str_c(canon), &code);
-	if (rc == BW_ERR_INVALID && code != NULL)
-		return field_error(resp, "password", code);
+	if (rc == BW_ERR_INVALID && code != NULL) {
+		set_field(out, "password", code);
+		return BW_OK;
+	}
 	if (rc != BW_OK)
 		return rc;
 	/* hashed before we know whether the email is taken: the same work either way */
@@ -340,13 +352,31 @@ static enum bw_err route_register(struct bw_req *req, struct bw_resp *resp)
 		rc = bw_outbox_verification(app, canon, verify);
 		bw_app_audit(app, req, "auth.register", BW_AUDIT_SUCCESS, x.user_id, NULL, 0);
 	}
-	if (rc != BW_OK)
-		goto out;
-	rc = bw_auth_json(resp, 201, json_pack("{s:s}", "id", pid));
 out:
 	bw_wipe(verify, sizeof(verify));
 	bw_wipe(hash, sizeof(hash));
 	return rc;
+}
+
+static enum bw_err route_register(struct bw_req *req, struct bw_resp *resp)
+{
+	const json_t *body = bw_req_json(req);
+	char pid[BW_PUBLIC_ID_SIZE];
+	struct bw_str email, password;
+	struct bw_account_result res;
+	enum bw_err rc;
+
+	if (bw_json_get_str(body, &credentials_schema, "email", &email) != BW_OK ||
+	    bw_json_get_str(body, &credentials_schema, "password", &password) != BW_OK)
+		return field_error(resp, "(body)", "invalid");
+	rc = bw_account_register(req, email, password, pid, &res);
+	if (rc != BW_OK)
+		return rc;
+	if (res.status == BW_ACCOUNT_RATE_LIMITED)
+		return rate_refused(resp);
+	if (res.status == BW_ACCOUNT_FIELD)
+		return field_error(resp, res.field, res.code);
+	return bw_auth_json(resp, 201, json_pack("{s:s}", "id", pid));
 }
 
 /* ---- POST /v1/auth/verify-email ------------------------------------------ */

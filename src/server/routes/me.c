@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../account.h"
 #include "../sessions.h"
 #include "bulwark/cookie.h"
 #include "bulwark/password.h"
@@ -133,16 +134,15 @@ static enum bw_err set_password(struct bw_app *app, int64_t user_id, const char 
 	return rc;
 }
 
-static enum bw_err route_password(struct bw_req *req, struct bw_resp *resp)
+enum bw_err bw_account_change_password(struct bw_req *req, struct bw_resp *resp,
+                                       struct bw_str current, struct bw_str fresh,
+                                       struct bw_account_result *out)
 {
 	struct bw_app *app = bw_req_app(req);
 	const struct bw_principal *p = bw_req_principal(req);
 	const struct bw_session_info *info = p->data;
-	const json_t *body = bw_req_json(req);
 	struct bw_password_params params = bw_auth_params(app);
-	struct bw_field_errors errs = {.count = 0};
 	char hash[BW_PASSWORD_HASH_MAX], token[BW_TOKEN_TEXT_SIZE], pid[BW_PUBLIC_ID_SIZE];
-	struct bw_str current, fresh;
 	struct bw_token_hash sh;
 	struct account a;
 	uint64_t revoked = 0;
@@ -150,36 +150,34 @@ static enum bw_err route_password(struct bw_req *req, struct bw_resp *resp)
 	bool allowed = false;
 	enum bw_err rc;
 
+	memset(out, 0, sizeof(*out));
 	memset(&a, 0, sizeof(a));
 	token[0] = '\0';
 	hash[0] = '\0';
-	if (bw_json_get_str(body, &password_schema, "current_password", &current) != BW_OK ||
-	    bw_json_get_str(body, &password_schema, "new_password", &fresh) != BW_OK)
-		return BW_ERR_INTERNAL; /* the pipeline held the body to the schema */
 	rc = load_account(app, p->user_id, &a);
 	if (rc != BW_OK)
 		goto out;
 	/* a stolen session must not become a password-guessing oracle */
 	rc = bw_auth_login_limits(req, bw_str_c(a.email), &allowed);
 	if (rc != BW_OK || !allowed) {
-		rc = bw_resp_problem(resp, 429, "rate-limited", "Too many requests",
-		                     "Slow down and retry after the time given in Retry-After.",
-		                     NULL);
+		out->status = BW_ACCOUNT_RATE_LIMITED;
+		rc = BW_OK;
 		goto out;
 	}
 	if (bw_password_verify(bw_str_c(a.hash), current) != BW_OK) {
 		bw_app_audit(app, req, "auth.password_change", BW_AUDIT_FAILURE, p->user_id, NULL,
 		             0);
-		bw_field_errors_add(&errs, "current_password", "invalid");
-		rc = bw_resp_problem(resp, 400, "invalid-body", "Invalid request body",
-		                     "One or more fields are invalid.", &errs);
+		out->status = BW_ACCOUNT_FIELD;
+		out->field = "current_password";
+		out->code = "invalid";
 		goto out;
 	}
 	rc = bw_password_policy_check(fresh, bw_str_c(a.email), &code);
 	if (rc == BW_ERR_INVALID && code != NULL) {
-		bw_field_errors_add(&errs, "new_password", code);
-		rc = bw_resp_problem(resp, 400, "invalid-body", "Invalid request body",
-		                     "One or more fields are invalid.", &errs);
+		out->status = BW_ACCOUNT_FIELD;
+		out->field = "new_password";
+		out->code = code;
+		rc = BW_OK;
 		goto out;
 	}
 	if (rc == BW_OK)
@@ -203,7 +201,6 @@ static enum bw_err route_password(struct bw_req *req, struct bw_resp *resp)
 
 		bw_app_audit(app, req, "auth.password_change", BW_AUDIT_SUCCESS, p->user_id, d, 2);
 	}
-	bw_resp_status(resp, 204);
 out:
 	bw_wipe(hash, sizeof(hash));
 	bw_wipe(token, sizeof(token));
@@ -211,9 +208,38 @@ out:
 	return rc;
 }
 
+static enum bw_err route_password(struct bw_req *req, struct bw_resp *resp)
+{
+	const json_t *body = bw_req_json(req);
+	struct bw_field_errors errs = {.count = 0};
+	struct bw_account_result res;
+	struct bw_str current, fresh;
+	enum bw_err rc;
+
+	if (bw_json_get_str(body, &password_schema, "current_password", &current) != BW_OK ||
+	    bw_json_get_str(body, &password_schema, "new_password", &fresh) != BW_OK)
+		return BW_ERR_INTERNAL; /* the pipeline held the body to the schema */
+	rc = bw_account_change_password(req, resp, current, fresh, &res);
+	if (rc != BW_OK)
+		return rc;
+	if (res.status == BW_ACCOUNT_RATE_LIMITED)
+		return bw_resp_problem(resp, 429, "rate-limited", "Too many requests",
+		                       "Slow down and retry after the time given in Retry-After.",
+		                       NULL);
+	if (res.status == BW_ACCOUNT_FIELD) {
+		bw_field_errors_add(&errs, res.field, res.code);
+		return bw_resp_problem(resp, 400, "invalid-body", "Invalid request body",
+		                       "One or more fields are invalid.", &errs);
+	}
+	bw_resp_status(resp, 204);
+	return BW_OK;
+}
+
 /* ---- GET /v1/me/sessions --------------------------------------------------- */
 
-static enum bw_err route_sessions(struct bw_req *req, struct bw_resp *resp)
+enum bw_err bw_account_sessions(struct bw_req *req,
+                                enum bw_err (*fn)(void *ctx, const struct bw_account_session *s),
+                                void *ctx)
 {
 	struct bw_app *app = bw_req_app(req);
 	const struct bw_principal *p = bw_req_principal(req);
@@ -221,17 +247,12 @@ static enum bw_err route_sessions(struct bw_req *req, struct bw_resp *resp)
 	struct bw_db_conn *c = NULL;
 	struct bw_db_stmt *st = NULL;
 	int64_t now = (int64_t)time(NULL);
-	json_t *items = json_array();
 	enum bw_err rc;
 	bool row = false;
 
-	if (items == NULL)
-		return BW_ERR_NOMEM;
 	rc = bw_db_acquire(app->db, &c);
-	if (rc != BW_OK) {
-		json_decref(items);
+	if (rc != BW_OK)
 		return rc;
-	}
 	rc = bw_db_prepare(c,
 	                   BW_SQL("SELECT public_id, created_at, last_seen_at, expires_at, ip, "
 	                          "user_agent FROM sessions WHERE user_id = ? AND expires_at > ? "
@@ -244,32 +265,48 @@ static enum bw_err route_sessions(struct bw_req *req, struct bw_resp *resp)
 	if (rc == BW_OK)
 		rc = bw_db_bind_int64(st, 3, now - (int64_t)app->settings.session_idle_s);
 	while (rc == BW_OK && (rc = bw_db_step(st, &row)) == BW_OK && row) {
-		struct bw_str pid, ip, ua;
-		int64_t created, seen, expires;
-		json_t *o;
+		struct bw_account_session s;
 
-		rc = bw_db_col_text(st, 0, &pid);
+		rc = bw_db_col_text(st, 0, &s.id);
 		if (rc == BW_OK)
-			rc = bw_db_col_int64(st, 1, &created);
+			rc = bw_db_col_int64(st, 1, &s.created_at);
 		if (rc == BW_OK)
-			rc = bw_db_col_int64(st, 2, &seen);
+			rc = bw_db_col_int64(st, 2, &s.last_seen_at);
 		if (rc == BW_OK)
-			rc = bw_db_col_int64(st, 3, &expires);
+			rc = bw_db_col_int64(st, 3, &s.expires_at);
 		if (rc == BW_OK)
-			rc = bw_db_col_text(st, 4, &ip);
+			rc = bw_db_col_text(st, 4, &s.ip);
 		if (rc == BW_OK)
-			rc = bw_db_col_text(st, 5, &ua);
+			rc = bw_db_col_text(st, 5, &s.user_agent);
 		if (rc != BW_OK)
 			break;
-		o = json_pack("{s:s%,s:I,s:I,s:I,s:s%,s:s%,s:b}", "id", pid.p, pid.len,
-		              "created_at", (json_int_t)created, "last_seen_at", (json_int_t)seen,
-		              "expires_at", (json_int_t)expires, "ip", ip.p, ip.len, "user_agent",
-		              ua.p, ua.len, "current", bw_str_eq_c(pid, info->public_id));
-		if (o == NULL || json_array_append_new(items, o) != 0)
-			rc = BW_ERR_NOMEM;
+		s.current = bw_str_eq_c(s.id, info->public_id);
+		rc = fn(ctx, &s);
 	}
 	bw_db_finish(st);
 	bw_db_release(c);
+	return rc;
+}
+
+static enum bw_err session_json(void *ctx, const struct bw_account_session *s)
+{
+	json_t *o = json_pack("{s:s%,s:I,s:I,s:I,s:s%,s:s%,s:b}", "id", s->id.p, s->id.len,
+	                      "created_at", (json_int_t)s->created_at, "last_seen_at",
+	                      (json_int_t)s->last_seen_at, "expires_at", (json_int_t)s->expires_at,
+	                      "ip", s->ip.p, s->ip.len, "user_agent", s->user_agent.p,
+	                      s->user_agent.len, "current", s->current);
+
+	return o != NULL && json_array_append_new(ctx, o) == 0 ? BW_OK : BW_ERR_NOMEM;
+}
+
+static enum bw_err route_sessions(struct bw_req *req, struct bw_resp *resp)
+{
+	json_t *items = json_array();
+	enum bw_err rc;
+
+	if (items == NULL)
+		return BW_ERR_NOMEM;
+	rc = bw_account_sessions(req, session_json, items);
 	if (rc != BW_OK) {
 		json_decref(items);
 		return rc;
@@ -279,21 +316,23 @@ static enum bw_err route_sessions(struct bw_req *req, struct bw_resp *resp)
 
 /* ---- DELETE /v1/me/sessions/{id} ------------------------------------------ */
 
-static enum bw_err route_session_delete(struct bw_req *req, struct bw_resp *resp)
+enum bw_err bw_account_revoke_session(struct bw_req *req, struct bw_resp *resp, struct bw_str id,
+                                      bool *current, struct bw_account_result *out)
 {
 	struct bw_app *app = bw_req_app(req);
 	const struct bw_principal *p = bw_req_principal(req);
 	const struct bw_session_info *info = p->data;
-	struct bw_str id = bw_req_param(req, "id");
-	bool current = bw_str_eq_c(id, info->public_id);
 	enum bw_err rc = bw_sessions_revoke(app, p->user_id, id);
 
-	if (rc == BW_ERR_NOT_FOUND)
-		return bw_resp_problem(resp, 404, "not-found", "Not found",
-		                       "No resource exists at this path.", NULL);
+	memset(out, 0, sizeof(*out));
+	*current = bw_str_eq_c(id, info->public_id);
+	if (rc == BW_ERR_NOT_FOUND) {
+		out->status = BW_ACCOUNT_NOT_FOUND;
+		return BW_OK;
+	}
 	if (rc != BW_OK)
 		return rc;
-	if (current) {
+	if (*current) {
 		const char *cookie;
 
 		rc = bw_cookie_session_delete(bw_req_arena(req), &cookie);
@@ -304,10 +343,25 @@ static enum bw_err route_session_delete(struct bw_req *req, struct bw_resp *resp
 	}
 	{
 		struct bw_audit_detail d[] = {BW_AUDIT_D_STR("sid", id),
-		                              BW_AUDIT_D_BOOL("current", current)};
+		                              BW_AUDIT_D_BOOL("current", *current)};
 
 		bw_app_audit(app, req, "auth.session_revoked", BW_AUDIT_SUCCESS, p->user_id, d, 2);
 	}
+	return BW_OK;
+}
+
+static enum bw_err route_session_delete(struct bw_req *req, struct bw_resp *resp)
+{
+	struct bw_account_result res;
+	bool current;
+	enum bw_err rc =
+	        bw_account_revoke_session(req, resp, bw_req_param(req, "id"), &current, &res);
+
+	if (rc != BW_OK)
+		return rc;
+	if (res.status == BW_ACCOUNT_NOT_FOUND)
+		return bw_resp_problem(resp, 404, "not-found", "Not found",
+		                       "No resource exists at this path.", NULL);
 	bw_resp_status(resp, 204);
 	return BW_OK;
 }

@@ -1,0 +1,84 @@
+/*
+ * account.h — the account actions shared by the JSON API (routes/auth.c,
+ * routes/me.c) and the HTML pages (routes/web*.c): each does the work and
+ * says how it went in a struct bw_account_result; the caller answers in its
+ * own format (a problem document, or the form again with its errors). The
+ * checks that guard them (CSRF, rate limits, login protection) are inside,
+ * so neither caller can forget one.
+ */
+#ifndef BULWARK_ACCOUNT_H
+#define BULWARK_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bulwark/http.h"
+#include "bulwark/str.h"
+#include "sessions.h"
+
+/** How an account action ended. */
+enum bw_account_status {
+	BW_ACCOUNT_OK = 0,
+	BW_ACCOUNT_FIELD,        /**< a field is wrong: field and code say which and why */
+	BW_ACCOUNT_RATE_LIMITED, /**< 429: the RateLimit/Retry-After headers are on the
+	                              request's response already */
+	BW_ACCOUNT_NOT_FOUND,    /**< no such object of this user */
+};
+
+struct bw_account_result {
+	enum bw_account_status status;
+	const char *field; /**< BW_ACCOUNT_FIELD: the field's name (static) */
+	const char *code;  /**< BW_ACCOUNT_FIELD: the error code (static, never the value) */
+};
+
+/**
+ * bw_account_register - register email with password (API.md): the same
+ * work and the same BW_ACCOUNT_OK whether or not the email is taken;
+ * public_id gets the new user's id, or a random one naming nobody. Field
+ * errors for "email" (invalid) and "password" (policy codes). The
+ * per-address limit answers BW_ACCOUNT_RATE_LIMITED. Slow (Argon2id).
+ */
+BW_MUST_CHECK enum bw_err bw_account_register(struct bw_req *req, struct bw_str email,
+                                              struct bw_str password,
+                                              char public_id[BW_PUBLIC_ID_SIZE],
+                                              struct bw_account_result *out);
+
+/**
+ * bw_account_change_password - the signed-in user's password change: the
+ * current password checked under the login protection, the new one under
+ * the policy; on BW_ACCOUNT_OK every session of the user ended and this one
+ * was replaced (its new cookie is on resp, so the request's CSRF token is
+ * stale). Field errors for "current_password" (invalid) and
+ * "new_password" (policy codes). Slow (Argon2id).
+ */
+BW_MUST_CHECK enum bw_err bw_account_change_password(struct bw_req *req, struct bw_resp *resp,
+                                                     struct bw_str current, struct bw_str fresh,
+                                                     struct bw_account_result *out);
+
+/** One live session of the signed-in user, for the session lists. Borrowed for the call. */
+struct bw_account_session {
+	struct bw_str id; /**< public id */
+	int64_t created_at, last_seen_at, expires_at;
+	struct bw_str ip, user_agent;
+	bool current; /**< the request's own session */
+};
+
+/**
+ * bw_account_sessions - call fn for each live session of the signed-in
+ * user, newest first; an error from fn stops and is returned.
+ */
+BW_MUST_CHECK enum bw_err
+bw_account_sessions(struct bw_req *req,
+                    enum bw_err (*fn)(void *ctx, const struct bw_account_session *s), void *ctx);
+
+/**
+ * bw_account_revoke_session - end the signed-in user's session named id (a
+ * public id): BW_ACCOUNT_NOT_FOUND when it is not one of theirs; when it is
+ * the request's own, the cookie is cleared on resp and *current set.
+ * Audited.
+ */
+BW_MUST_CHECK enum bw_err bw_account_revoke_session(struct bw_req *req, struct bw_resp *resp,
+                                                    struct bw_str id, bool *current,
+                                                    struct bw_account_result *out);
+
+#endif
