@@ -17,6 +17,8 @@
 #include "bulwark/secret.h"
 #include "settings.h"
 
+struct bw_tmpl_set; /* pages: bulwark/tmpl.h */
+
 struct bw_app {
 	struct bw_settings settings;
 	struct bw_log *log;
@@ -33,6 +35,10 @@ struct bw_app {
 	struct bw_audit_key *audit_key;
 	struct bw_audit_chain *audit;
 	atomic_uint_fast64_t audit_failures; /* appends that could not be stored */
+	/* pages (pages.c): the compiled templates, and the version of the
+	 * static files (a hash, in their URLs) */
+	struct bw_tmpl_set *pages;
+	char static_version[17];
 	time_t started_at;
 	/* signing keys and access tokens (signing.h) */
 	struct bw_secret *signing_key; /* BW_KEY_SIGNING: wraps the stored JWT signing keys */

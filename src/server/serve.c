@@ -22,6 +22,7 @@
 #include "bulwark/keys.h"
 #include "bulwark/tls.h"
 #include "listen.h"
+#include "pages.h"
 #include "sessions.h" /* accounts */
 #include "settings_http.h"
 
@@ -357,6 +358,10 @@ int bw_cmd_serve(int argc, char **argv)
 		fail(app.log, "startup.refused", "database.url", "the session store cannot start");
 		goto out_tls;
 	}
+	/* pages: the embedded templates; an error in one stops the start */
+	rc = bw_pages_start(&app);
+	if (rc != BW_OK)
+		goto out_tls;
 	rc = bw_app_route_table(&routes, &n_routes);
 	if (rc != BW_OK)
 		goto out_tls;
@@ -409,6 +414,7 @@ out_tls:
 	free(origins);
 	free(proxies);
 	free(routes);
+	bw_pages_stop(&app);
 	bw_app_audit_close(&app);
 	bw_db_close(app.db);
 	bw_secret_free(app.session_key);

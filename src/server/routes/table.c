@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "../pages.h"    /* pages: bw_route_static */
 #include "../sessions.h" /* accounts: bw_routes_auth, bw_routes_me */
 #include "../web.h"      /* the HTML pages: bw_routes_web */
 
@@ -30,6 +31,12 @@ const struct bw_route bw_routes_ops[] = {
          .methods = BW_GET,
          .handler = bw_route_home,
          .html = true,
+         .cors = BW_ROUTE_CORS_NONE},
+        {.path = "/static/{file}", /* pages: the stylesheet (pages.h) */
+         .methods = BW_GET,
+         .handler = bw_route_static,
+         .path_params = bw_static_path_params,
+         .query_params = bw_static_query_params,
          .cors = BW_ROUTE_CORS_NONE},
         {.path = "/v1/csp-reports",
          .methods = BW_POST,
