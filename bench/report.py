@@ -516,6 +516,17 @@ def cmd_render(a):
         )
     L.append("")
 
+    # micro-benchmarks run.sh collected (markdown each, e.g. jwt_micro's table)
+    micro = os.path.join(raw, "micro")
+    if os.path.isdir(micro):
+        parts = [open(os.path.join(micro, n)).read().strip() for n in sorted(os.listdir(micro)) if n.endswith(".md")]
+        if parts:
+            L.append("## Micro-benchmarks")
+            L.append("")
+            for text in parts:
+                L.append(text)
+                L.append("")
+
     L.append("## Machine")
     L.append("")
     L.append("| | |")

@@ -259,6 +259,14 @@ for k in "${!pid_of[@]}"; do
 	kill -0 "${pid_of[$k]}" 2>/dev/null || die "$k died during the run"
 done
 "$PY" "$REPORT" loadavg >"$raw/loadavg-end"
+
+# --- in-process micro-benchmarks (built beside bulwark; each prints markdown) ----
+mkdir -p "$raw/micro"
+jwt_micro=$(dirname "$bin")/jwt_micro
+[ -x "$jwt_micro" ] || die "$jwt_micro is missing (it is built with bulwark)"
+say "jwt: verification micro-benchmark"
+"$jwt_micro" >"$raw/micro/jwt.md" || die "jwt_micro failed"
+
 echo $((EPOCHSECONDS - t_start)) >"$raw/seconds"
 
 mkdir -p "$out"

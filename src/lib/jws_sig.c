@@ -93,13 +93,20 @@ static bool set_pss(EVP_PKEY_CTX *pctx)
 static enum bw_err hs256_mac(const struct bw_jwk *key, const void *msg, size_t len,
                              uint8_t mac[crypto_auth_hmacsha256_BYTES])
 {
-	crypto_auth_hmacsha256_state st;
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(key->hmac);
+	size_t n = 0;
+	enum bw_err rc = BW_ERR_CRYPTO;
 
-	memcpy(&st, bw_secret_bytes(key->hmac_state), sizeof(st));
-	crypto_auth_hmacsha256_update(&st, msg, len);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_memzero(&st, sizeof(st));
-	return BW_OK;
+	if (ctx == NULL)
+		return BW_ERR_NOMEM;
+	if (EVP_MAC_update(ctx, msg, len) == 1 &&
+	    EVP_MAC_final(ctx, mac, &n, crypto_auth_hmacsha256_BYTES) == 1 &&
+	    n == crypto_auth_hmacsha256_BYTES)
+		rc = BW_OK;
+	EVP_MAC_CTX_free(ctx); /* cleanses the copied pads */
+	if (rc != BW_OK)
+		ERR_clear_error();
+	return rc;
 }
 
 static enum bw_err evp_sign(const struct bw_jwk *key, const void *msg, size_t len,

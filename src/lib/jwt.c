@@ -114,7 +114,7 @@ out:
 
 /* ---- shape ------------------------------------------------------------------ */
 
-/* exactly three canonical base64url segments, none empty, within the size cap */
+/* exactly three segments, none empty, within the size cap */
 static bool split(struct bw_str t, struct jws_parts *parts)
 {
 	const char *d1, *d2;
@@ -131,10 +131,8 @@ static bool split(struct bw_str t, struct jws_parts *parts)
 	parts->payload = (struct bw_str){d1 + 1, (size_t)(d2 - d1 - 1)};
 	parts->sig = (struct bw_str){d2 + 1, t.len - (size_t)(d2 + 1 - t.p)};
 	parts->signing_input = (struct bw_str){t.p, (size_t)(d2 - t.p)};
-	return parts->header.len > 0 && parts->payload.len > 0 && parts->sig.len > 0 &&
-	       jws_b64_canonical(parts->header.p, parts->header.len) &&
-	       jws_b64_canonical(parts->payload.p, parts->payload.len) &&
-	       jws_b64_canonical(parts->sig.p, parts->sig.len);
+	/* each segment's base64url is checked as it is decoded (header, signature, payload) */
+	return parts->header.len > 0 && parts->payload.len > 0 && parts->sig.len > 0;
 }
 
 /* ---- header ------------------------------------------------------------------ */
@@ -391,9 +389,14 @@ static enum bw_err verify(struct bw_str token, const struct bw_jwt_keyset *keys,
 	*why = find_key(&h, alg, keys, &key);
 	if (*why != BW_JWT_OK)
 		goto out;
-	*why = BW_JWT_BAD_SIGNATURE;
-	if (jws_b64_decode(parts.sig.p, parts.sig.len, sig, sizeof(sig), &siglen) != BW_OK)
+	/* not base64url: malformed; longer than any signature: a wrong one */
+	rc = jws_b64_decode(parts.sig.p, parts.sig.len, sig, sizeof(sig), &siglen);
+	if (rc != BW_OK) {
+		*why = rc == BW_ERR_LIMIT ? BW_JWT_BAD_SIGNATURE : BW_JWT_MALFORMED;
+		rc = BW_OK;
 		goto out;
+	}
+	*why = BW_JWT_BAD_SIGNATURE;
 	rc = jws_verify(key, parts.signing_input.p, parts.signing_input.len, sig, siglen);
 	if (rc == BW_ERR_VERIFY) {
 		rc = BW_OK; /* a refusal, which *why names */
@@ -404,10 +407,11 @@ static enum bw_err verify(struct bw_str token, const struct bw_jwt_keyset *keys,
 	*why = BW_JWT_MALFORMED;
 	if (jws_b64_decode(parts.payload.p, parts.payload.len, buf, sizeof(buf), &n) != BW_OK)
 		goto out;
-	rc = bw_json_parse(buf, n, &lim, &claims, NULL);
+	if (!jwt_flat_parse(buf, n, &claims, &rc))
+		rc = bw_json_parse(buf, n, &lim, &claims, NULL);
 	if (rc != BW_OK) {
 		if (rc != BW_ERR_NOMEM)
-			rc = BW_OK;
+			rc = BW_OK; /* a refusal: *why is MALFORMED */
 		goto out;
 	}
 	*why = claims_check(claims, ex);
@@ -460,7 +464,9 @@ static enum bw_err peek(struct bw_str token, bool want_claims, json_t **out)
 
 	BW_REQUIRE(out != NULL);
 	*out = NULL;
-	if (!split(token, &parts))
+	if (!split(token, &parts) || !jws_b64_canonical(parts.header.p, parts.header.len) ||
+	    !jws_b64_canonical(parts.payload.p, parts.payload.len) ||
+	    !jws_b64_canonical(parts.sig.p, parts.sig.len))
 		return BW_ERR_INVALID;
 	seg = want_claims ? parts.payload : parts.header;
 	if (jws_b64_decode(seg.p, seg.len, buf, sizeof(buf), &n) != BW_OK)

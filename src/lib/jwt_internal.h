@@ -36,13 +36,16 @@ struct bw_jwk {
 	char kid[BW_JWT_KID_MAX + 1];
 	/* EdDSA: the public key; the secret key (64 bytes, seed || pk) in secret */
 	uint8_t ed_pk[crypto_sign_PUBLICKEYBYTES];
-	/*
-	 * EdDSA: crypto_sign secret key. HS256: the raw key. For HS256, hmac_state
-	 * additionally holds the HMAC state after the key was absorbed (inner and
-	 * outer pads), copied per token so each MAC costs only the message blocks.
-	 */
+	/* EdDSA: the crypto_sign secret key. HS256: the raw key (for export). */
 	struct bw_secret *secret;
-	struct bw_secret *hmac_state;
+	/*
+	 * HS256: OpenSSL's HMAC-SHA-256 with the key already absorbed (its inner
+	 * and outer pads), duplicated per token so that each MAC costs only the
+	 * message blocks, on the CPU's SHA instructions where it has them. Only
+	 * ever read after creation (EVP_MAC_CTX_dup takes a const source), so
+	 * threads share it.
+	 */
+	EVP_MAC_CTX *hmac;
 	/* ES256, RS256, PS256 */
 	EVP_PKEY *pkey;
 };
@@ -88,5 +91,13 @@ BW_MUST_CHECK enum bw_err jws_sign(const struct bw_jwk *key, const void *msg, si
  */
 BW_MUST_CHECK enum bw_err jws_verify(const struct bw_jwk *key, const void *msg, size_t len,
                                      const uint8_t *sig, size_t siglen);
+
+/**
+ * jwt_flat_parse - the claims fast path (jwt_flat.c): when p[0..n) is a flat
+ * JSON object it handles (see there), *out gets it and true is returned;
+ * false means "not handled: ask bw_json_parse", never a refusal. true with
+ * *err BW_ERR_NOMEM when memory ran out.
+ */
+bool jwt_flat_parse(const void *p, size_t n, json_t **out, enum bw_err *err);
 
 #endif

@@ -145,6 +145,71 @@ static void kat_rfc7515_a1_hs256(void **state)
 	json_decref(jwk);
 }
 
+/* the claims of RFC 7515 A.1 to A.3, exp 1300819380 */
+#define RFC7515_CLAIMS                                                                           \
+	"eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ij" \
+	"p0cnVlfQ"
+
+/* verify an RFC 7515 appendix token with its public JWK, then with one flipped bit */
+static void rfc7515_public_kat(const char *jwk_text, const char *tok)
+{
+	json_t *jwk = t_json(jwk_text);
+	struct bw_jwt_expect ex = {.issuer = "joe", .now = 1300819370};
+	struct bw_jwk *key = NULL;
+	char *bad = strdup(tok);
+	char *sig = strrchr(bad, '.') + 1;
+
+	assert_int_equal(bw_jwk_from_json(jwk, &key), BW_OK);
+	assert_int_equal(t_verify(tok, key, &ex), BW_JWT_OK);
+	ex.now = 1300819380;
+	assert_int_equal(t_verify(tok, key, &ex), BW_JWT_EXPIRED);
+	ex.now = 1300819370;
+	sig[0] = sig[0] == 'A' ? 'B' : 'A';
+	assert_int_equal(t_verify(bad, key, &ex), BW_JWT_BAD_SIGNATURE);
+	free(bad);
+	bw_jwk_free(key);
+	json_decref(jwk);
+}
+
+/* RFC 7515 A.2: RS256 with a 2048-bit key */
+static void kat_rfc7515_a2_rs256(void **state)
+{
+	(void)state;
+	rfc7515_public_kat(
+	        "{\"kty\":\"RSA\",\"alg\":\"RS256\",\"kid\":\"a2\",\"e\":\"AQAB\",\"n\":\""
+	        "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-"
+	        "4qPCJrcS2mJPMEz"
+	        "P1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-"
+	        "bSf6"
+	        "3kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-"
+	        "UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5Zw"
+	        "Kh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_"
+	        "h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRW"
+	        "yuXpoQ\"}",
+	        "eyJhbGciOiJSUzI1NiJ9." RFC7515_CLAIMS
+	        ".cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_"
+	        "lF5YKt_"
+	        "O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_"
+	        "nZLgrnbyTyWzO75vRK5h6xBArLIA"
+	        "RNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-"
+	        "eOkHWEsqtFZESc6BfI7noOPq"
+	        "vhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_"
+	        "IoypGlUPQGe77"
+	        "Rw");
+}
+
+/* RFC 7515 A.3: ES256, the r || s form converted for OpenSSL */
+static void kat_rfc7515_a3_es256(void **state)
+{
+	(void)state;
+	rfc7515_public_kat("{\"kty\":\"EC\",\"crv\":\"P-256\",\"alg\":\"ES256\",\"kid\":\"a3\","
+	                   "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+	                   "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}",
+	                   "eyJhbGciOiJFUzI1NiJ9." RFC7515_CLAIMS
+	                   ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxf"
+	                   "KTUJqPP3-Kg6NU1Q");
+}
+
 /*
  * RFC 7520 §4.4: HS256 with a kid over a payload that is text, not a JWT
  * claims set: the MAC computed here must be the RFC's, and bw_jwt_verify
@@ -957,6 +1022,8 @@ int main(void)
 	        cmocka_unit_test(header_written_as_documented),
 	        cmocka_unit_test(sign_refuses),
 	        cmocka_unit_test(kat_rfc7515_a1_hs256),
+	        cmocka_unit_test(kat_rfc7515_a2_rs256),
+	        cmocka_unit_test(kat_rfc7515_a3_es256),
 	        cmocka_unit_test(kat_rfc7520_4_4_hs256),
 	        cmocka_unit_test(kat_rfc8037_a4_eddsa),
 	        cmocka_unit_test(tampered_payload_or_signature),
