@@ -970,6 +970,68 @@ static void claims_iss_aud(void **state)
 	assert_int_equal(claims_reason("{\"exp\":1700000600}", &ex), BW_JWT_OK);
 }
 
+/* ---- the claims fast path agrees with the strict parser ------------------------------ */
+
+static void flat_path_agrees_with_strict_parser(void **state)
+{
+	static const char *const docs[] = {
+	        "{}",
+	        " { } ",
+	        "{\"a\":1}",
+	        "{\"a\":-1,\"b\":0}",
+	        "{\"a\":\"x\",\"b\":[\"y\",2]}",
+	        "{\"a\":true,\"b\":false,\"c\":null}",
+	        "{\"a\":[]}",
+	        "{\"a\" : [ 1 , 2 ] }\n",
+	        "{\"\xc3\xa9\":\"\xe2\x82\xac\"}",
+	        "{\"a\":999999999999999999}",
+	        /* handed to the strict parser: */
+	        "{\"a\":1,\"a\":2}",
+	        "{\"a\":-0}",
+	        "{\"a\":01}",
+	        "{\"a\":1.0}",
+	        "{\"a\":1e3}",
+	        "{\"a\":\"\\n\"}",
+	        "{\"a\":{\"b\":1}}",
+	        "{\"a\":[[1]]}",
+	        "{\"a\":\"\x01\"}",
+	        "{\"a\":\"\xff\"}",
+	        "{\"a\":1}x",
+	        "{\"a\":1,}",
+	        "{\"a\"}",
+	        "[1]",
+	        "{\"a\":tru}",
+	        "{\"a\":9999999999999999999}",
+	        "{\"a\":[1,]}",
+	        "{\"a\":\"\x7f\"}",
+	        "{\"a\":-}",
+	        "{\"a\":1 2}",
+	        "{,}",
+	        "{\"a\":[1 2]}",
+	        "{\"a\":\"x\" \"b\":1}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_t *fast = NULL, *strict = NULL;
+		enum bw_err err = BW_ERR_INTERNAL;
+		bool handled = jwt_flat_parse(docs[i], strlen(docs[i]), &fast, &err);
+		enum bw_err rc = bw_json_parse(docs[i], strlen(docs[i]), NULL, &strict, NULL);
+
+		if (handled) {
+			assert_int_equal(err, BW_OK);
+			assert_int_equal(rc, BW_OK);
+			assert_true(json_equal(fast, strict));
+		} else {
+			assert_null(fast);
+		}
+		/* the first ten are the common shape: the fast path must take them */
+		assert_true(handled == (i < 10));
+		json_decref(fast);
+		json_decref(strict);
+	}
+}
+
 /* ---- the small API ------------------------------------------------------------------------- */
 
 static void names(void **state)
@@ -1044,6 +1106,7 @@ int main(void)
 	        cmocka_unit_test(claims_dates),
 	        cmocka_unit_test(claims_real_clock),
 	        cmocka_unit_test(claims_iss_aud),
+	        cmocka_unit_test(flat_path_agrees_with_strict_parser),
 	        cmocka_unit_test(names),
 	        cmocka_unit_test(peek),
 	};
