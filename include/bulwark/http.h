@@ -126,7 +126,13 @@ struct bw_route {
 	const char *const *scopes;           /**< NULL-terminated; all required */
 	const char *role; /**< NULL: any role; "admin": only principals of that role (else 403) */
 	enum bw_csrf_policy csrf; /**< the table check refuses a cookie route without one */
-	const char *rate_class;   /**< rate-limit class name, NULL = "default" */
+	/**
+	 * HTML pages behind a session: a GET or HEAD without valid credentials
+	 * answers 303 to this path with "?next=" and the request's own target
+	 * (percent-encoded) instead of 401. NULL: 401.
+	 */
+	const char *login_page;
+	const char *rate_class; /**< rate-limit class name, NULL = "default" */
 	enum bw_route_cors cors;
 	enum bw_route_access access;
 	bool slow;     /**< run the handler on the worker pool, connection suspended */

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bulwark/encode.h"
 #include "bulwark/log.h"
 #include "http_controls.h"
 #include "http_parse.h"
@@ -649,6 +650,27 @@ static bool csrf_now_or_later(struct bw_req *req, enum csrf_kind kind, enum MHD_
 	return true;
 }
 
+/* A page that needs a session, asked for without one: to the login page,
+ * which comes back here (the target passed the strict parse: it starts
+ * with one '/'). */
+static enum MHD_Result to_login_page(struct bw_req *req)
+{
+	struct bw_buf b;
+	const char *loc;
+	enum bw_err rc;
+
+	bw_buf_init(&b, 4 * (size_t)req->h->cfg.max_url_length + 256);
+	rc = bw_buf_printf(&b, "%s?next=", req->route->login_page);
+	if (rc == BW_OK)
+		rc = bw_encode_url_component(&b, req->target.p, req->target.len, BW_UTF8_REFUSE);
+	loc = rc == BW_OK ? bw_arena_strndup(req->arena, (const char *)b.p, b.len) : NULL;
+	bw_buf_free(&b);
+	if (loc == NULL || bw_hdrs_set(&req->resp.hdrs, "Location", loc) != BW_OK)
+		return MHD_NO;
+	bw_resp_status(&req->resp, 303);
+	return send_resp(req);
+}
+
 /*
  * Credentials, scopes and CSRF for a non-public route. Returns true when the
  * request may go on; otherwise *r is the refusal already queued. Every
@@ -666,6 +688,11 @@ static bool authenticate(struct bw_req *req, enum MHD_Result *r)
 		rc = a->authenticate(a->ctx, req, rt->auth, &req->principal);
 	if (rc == BW_OK && (req->principal.kind & rt->auth) == 0)
 		rc = BW_ERR_DENIED;
+	if ((rc == BW_ERR_NOT_FOUND || rc == BW_ERR_DENIED) && rt->login_page != NULL &&
+	    (req->method == BW_GET || req->method == BW_HEAD)) {
+		*r = to_login_page(req);
+		return false;
+	}
 	if (rc == BW_ERR_NOT_FOUND || rc == BW_ERR_DENIED) {
 		if (bw_hdrs_set(&req->resp.hdrs, "WWW-Authenticate", "Bearer") != BW_OK) {
 			*r = MHD_NO;
@@ -757,6 +784,7 @@ static enum MHD_Result first_call(struct bw_req *req, const char *method)
 		}
 	}
 	rc = bw_url_parse_target(req->arena, target, &t);
+	req->target = target;
 	if (rc != BW_OK)
 		return refuse(req, 400, "invalid-target", "Invalid request target",
 		              "The request target is malformed.", NULL);

@@ -57,6 +57,7 @@ struct bw_req {
 	struct bw_arena *arena;
 	char id[BW_REQUEST_ID_SIZE];
 	struct bw_str raw_target; /* arena copy of what the client sent */
+	struct bw_str target;     /* its origin form (path and query), once checked */
 	bool target_too_long;
 	enum bw_method method;
 	enum req_state state;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bulwark/csrf.h"
 #include "bulwark/http.h"
 #include "bulwark/str.h"
 #include "sessions.h"
@@ -30,6 +31,14 @@ struct bw_account_result {
 	const char *field; /**< BW_ACCOUNT_FIELD: the field's name (static) */
 	const char *code;  /**< BW_ACCOUNT_FIELD: the error code (static, never the value) */
 };
+
+/**
+ * bw_account_presession - a fresh pre-session CSRF token (valid 2 h) into
+ * out, and its __Host-bulwark_csrf cookie on resp: for the login and
+ * registration forms (csrf.h, double submit).
+ */
+BW_MUST_CHECK enum bw_err bw_account_presession(struct bw_req *req, struct bw_resp *resp,
+                                                char out[BW_CSRF_SIGNED_SIZE]);
 
 /**
  * bw_account_register - register email with password (API.md): the same

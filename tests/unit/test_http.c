@@ -227,6 +227,13 @@ static const struct bw_route routes[] = {
          .body = BW_BODY_JSON,
          .schema = &echo_schema},
         {.path = "/private", .methods = BW_GET, .handler = h_hello, .auth = BW_AUTH_SESSION},
+        {.path = "/page",
+         .methods = BW_GET | BW_POST,
+         .handler = h_hello,
+         .query_params = hello_query,
+         .auth = BW_AUTH_SESSION,
+         .login_page = "/login",
+         .html = true},
         {.path = "/weaken", .methods = BW_GET, .handler = h_weaken},
         {.path = "/admin",
          .methods = BW_GET,
@@ -436,6 +443,17 @@ static void authentication_scopes_and_csrf(void **state)
 	assert_int_equal(
 	        req_with(port, "POST", "Cookie: s=bad\r\nX-CSRF-Token: ok\r\n", out, sizeof(out)),
 	        401);
+	/* a page behind a session sends a browser without one to the login page */
+	assert_int_equal(get_with(port, "/page?n=5", "", out, sizeof(out)), 303);
+	assert_non_null(strstr(out, "Location: /login?next=%2Fpage%3Fn%3D5\r\n"));
+	assert_int_equal(get_with(port, "/page?n=5", "Cookie: s=forged\r\n", out, sizeof(out)),
+	                 303);
+	assert_int_equal(get_with(port, "/page?n=5", "Cookie: s=good\r\n", out, sizeof(out)), 200);
+	assert_int_equal(roundtrip(port,
+	                           "POST /page HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+	                           "0\r\n\r\n",
+	                           out, sizeof(out)),
+	                 401); /* only reads are redirected */
 	/* a bearer token carries no ambient credential: no CSRF token needed */
 	assert_int_equal(req_with(port, "POST", "Authorization: Bearer good\r\n", out, sizeof(out)),
 	                 200);

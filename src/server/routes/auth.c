@@ -192,7 +192,6 @@ static enum bw_err route_csrf(struct bw_req *req, struct bw_resp *resp)
 	struct bw_str token;
 	struct bw_session_info info;
 	char out[BW_CSRF_SESSION_TOKEN_SIZE];
-	const char *cookie;
 	enum bw_err rc;
 
 	if (presented_session(req, &cookies, &token) &&
@@ -203,15 +202,25 @@ static enum bw_err route_csrf(struct bw_req *req, struct bw_resp *resp)
 		return bw_auth_json(resp, 200, json_pack("{s:s}", "csrf_token", out));
 	}
 	/* no session: a pre-session token for the login and registration forms */
-	rc = bw_csrf_presession_token(app->csrf_key, (uint64_t)time(NULL), PRESESSION_LIFETIME,
-	                              out);
+	rc = bw_account_presession(req, resp, out);
+	if (rc == BW_OK)
+		rc = bw_auth_json(resp, 200, json_pack("{s:s}", "csrf_token", out));
+	return rc;
+}
+
+enum bw_err bw_account_presession(struct bw_req *req, struct bw_resp *resp,
+                                  char out[BW_CSRF_SIGNED_SIZE])
+{
+	struct bw_app *app = bw_req_app(req);
+	const char *cookie;
+	enum bw_err rc = bw_csrf_presession_token(app->csrf_key, (uint64_t)time(NULL),
+	                                          PRESESSION_LIFETIME, out);
+
 	if (rc == BW_OK)
 		rc = bw_csrf_presession_cookie(bw_req_arena(req), bw_str_c(out),
 		                               PRESESSION_LIFETIME, &cookie);
 	if (rc == BW_OK)
 		rc = bw_resp_header(resp, "Set-Cookie", cookie);
-	if (rc == BW_OK)
-		rc = bw_auth_json(resp, 200, json_pack("{s:s}", "csrf_token", out));
 	return rc;
 }
 
