@@ -16,8 +16,7 @@
 #include "bulwark/fsutil.h"
 #include "bulwark/keys.h"
 #include "bulwark/random.h"
-
-extern char **environ;
+#include "cli.h"
 
 #define CHECKPOINT_FILE_MAX (64u * 1024u * 1024u)
 #define CHECKPOINTS_MAX     1000000u
@@ -169,12 +168,11 @@ static int do_verify(const struct bw_audit_key *key, struct bw_db *db, const cha
 
 int bw_cmd_audit(int argc, char **argv)
 {
-	struct bw_settings s;
-	struct bw_settings_error err = {0};
+	struct bw_cli cli;
 	struct bw_secret *master = NULL;
 	struct bw_audit_key *key = NULL;
 	struct bw_db *db = NULL;
-	const char *config = NULL, *checkpoints = NULL, *why = "";
+	const char *checkpoints = NULL, *why = "";
 	bool verify;
 	int status = 2;
 
@@ -185,24 +183,20 @@ int bw_cmd_audit(int argc, char **argv)
 	verify = strcmp(argv[0], "verify") == 0;
 	if (bw_init() != BW_OK)
 		return 2;
-	bw_settings_defaults(&s);
+	bw_cli_init(&cli, "bulwark audit");
 	for (int i = 1; i < argc; i++) {
+		int common = bw_cli_common_flag(&cli, argc, argv, &i);
+
+		if (common < 0)
+			goto out;
+		if (common > 0)
+			continue;
 		if (strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			status = 0;
 			goto out;
-		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			config = argv[++i];
 		} else if (verify && strcmp(argv[i], "--checkpoints") == 0 && i + 1 < argc) {
 			checkpoints = argv[++i];
-		} else if ((strcmp(argv[i], "--data-dir") == 0 ||
-		            strcmp(argv[i], "--database") == 0) &&
-		           i + 1 < argc) {
-			const char *k = strcmp(argv[i], "--data-dir") == 0 ? "server.data_dir"
-			                                                   : "database.url";
-
-			if (bw_settings_set(&s, k, argv[++i], &err) != BW_OK)
-				goto config_error;
 		} else {
 			fprintf(stderr, "bulwark audit: unknown or incomplete argument: %s\n",
 			        argv[i]);
@@ -210,26 +204,22 @@ int bw_cmd_audit(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (bw_settings_load(&s, config, environ, &err) != BW_OK ||
-	    bw_settings_finish(&s, &err) != BW_OK)
-		goto config_error;
-	if (bw_app_db_open(&s, false, &db, &why) != BW_OK) {
+	if (bw_cli_load(&cli) != BW_OK)
+		goto out;
+	if (bw_app_db_open(&cli.s, false, &db, &why) != BW_OK) {
 		fprintf(stderr, "bulwark audit: %s\n", why);
 		goto out;
 	}
-	if (bw_master_key_load(s.master_key, &master) != BW_OK ||
+	if (bw_master_key_load(cli.s.master_key, &master) != BW_OK ||
 	    bw_audit_key_new(master, 1, &key) != BW_OK) {
 		fprintf(stderr, "bulwark audit: keys.master: the master key cannot be loaded\n");
 		goto out;
 	}
 	status = verify ? do_verify(key, db, checkpoints) : do_export(db);
-	goto out;
-config_error:
-	fprintf(stderr, "bulwark: %s%s%s\n", err.key, err.key[0] ? ": " : "", err.message);
 out:
 	bw_audit_key_free(key);
 	bw_secret_free(master);
 	bw_db_close(db);
-	bw_settings_free(&s);
+	bw_cli_free(&cli);
 	return status;
 }

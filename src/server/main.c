@@ -4,7 +4,8 @@
 
 #include "app.h"
 #include "bulwark/bulwark.h"
-#include "sessions.h" /* accounts: bw_cmd_user */
+#include "oauth_clients.h" /* bw_cmd_client */
+#include "sessions.h"      /* accounts: bw_cmd_user */
 
 static void help(FILE *f)
 {
@@ -17,6 +18,7 @@ static void help(FILE *f)
 	      "  migrate    apply database schema migrations (bulwark migrate --help)\n"
 	      "  user       add a user: bulwark user add --help\n"
 	      "  audit      verify or export the audit log (bulwark audit --help)\n"
+	      "  client     register an OAuth client: bulwark client add --help\n"
 	      "  help       this text\n"
 	      "\n"
 	      "  bulwark --version    print the version\n"
@@ -47,6 +49,8 @@ int main(int argc, char **argv)
 		return bw_cmd_user(argc - 2, argv + 2);
 	if (strcmp(argv[1], "audit") == 0)
 		return bw_cmd_audit(argc - 2, argv + 2);
+	if (strcmp(argv[1], "client") == 0) /* OAuth clients: client_cli.c */
+		return bw_cmd_client(argc - 2, argv + 2);
 	fprintf(stderr, "bulwark: unknown command: %.64s (try: bulwark help)\n", argv[1]);
 	return 2;
 }

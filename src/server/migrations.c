@@ -228,6 +228,58 @@ const struct bw_migration bw_app_migrations[] = {
                  " at_exp BIGINT NOT NULL,"
                  " at_box BYTEA);"
                  "CREATE INDEX oauth_refresh_tokens_family ON oauth_refresh_tokens(family_id);")},
+        /* OAuth clients (oauth_clients.h): secrets only as keyed hashes
+         * (BW_KEY_CLIENT, label "client"); lists space-separated; the JWKS of
+         * private_key_jwt clients as registered. A removed client is disabled,
+         * not deleted, so its row id in codes and refresh families names
+         * nothing new. oauth_client_assertions: the jti (hashed) of every
+         * accepted private_key_jwt assertion until its exp, against replay. */
+        {.version = 5,
+         .name = "oauth_clients",
+         .up = BW_SQL_INIT("CREATE TABLE oauth_clients ("
+                           " id INTEGER PRIMARY KEY,"
+                           " client_id TEXT NOT NULL UNIQUE,"
+                           " name TEXT NOT NULL,"
+                           " confidential INTEGER NOT NULL CHECK (confidential IN (0, 1)),"
+                           " auth_method TEXT NOT NULL CHECK (auth_method IN ('none',"
+                           " 'client_secret_basic', 'client_secret_post', 'private_key_jwt')),"
+                           " secret_hash BLOB,"
+                           " jwks TEXT,"
+                           " redirect_uris TEXT NOT NULL,"
+                           " scopes TEXT NOT NULL,"
+                           " grant_types TEXT NOT NULL,"
+                           " id_token_alg TEXT NOT NULL DEFAULT 'RS256',"
+                           " created_at INTEGER NOT NULL,"
+                           " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)));"
+                           "CREATE TABLE oauth_client_assertions ("
+                           " client_row_id INTEGER NOT NULL REFERENCES oauth_clients(id),"
+                           " jti_hash BLOB NOT NULL,"
+                           " expires_at INTEGER NOT NULL,"
+                           " PRIMARY KEY (client_row_id, jti_hash));"
+                           "CREATE INDEX oauth_client_assertions_expires"
+                           " ON oauth_client_assertions(expires_at);"),
+         .up_pg = BW_SQL_INIT("CREATE TABLE oauth_clients ("
+                              " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                              " client_id TEXT NOT NULL UNIQUE,"
+                              " name TEXT NOT NULL,"
+                              " confidential BIGINT NOT NULL CHECK (confidential IN (0, 1)),"
+                              " auth_method TEXT NOT NULL CHECK (auth_method IN ('none',"
+                              " 'client_secret_basic', 'client_secret_post', 'private_key_jwt')),"
+                              " secret_hash BYTEA,"
+                              " jwks TEXT,"
+                              " redirect_uris TEXT NOT NULL,"
+                              " scopes TEXT NOT NULL,"
+                              " grant_types TEXT NOT NULL,"
+                              " id_token_alg TEXT NOT NULL DEFAULT 'RS256',"
+                              " created_at BIGINT NOT NULL,"
+                              " disabled BIGINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)));"
+                              "CREATE TABLE oauth_client_assertions ("
+                              " client_row_id BIGINT NOT NULL REFERENCES oauth_clients(id),"
+                              " jti_hash BYTEA NOT NULL,"
+                              " expires_at BIGINT NOT NULL,"
+                              " PRIMARY KEY (client_row_id, jti_hash));"
+                              "CREATE INDEX oauth_client_assertions_expires"
+                              " ON oauth_client_assertions(expires_at);")},
 };
 
 const size_t bw_app_n_migrations = sizeof(bw_app_migrations) / sizeof(bw_app_migrations[0]);

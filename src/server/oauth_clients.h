@@ -41,6 +41,7 @@
 #include "bulwark/jwt.h"
 #include "bulwark/token.h"
 #include "bulwark/url.h"
+#include "oauth_scope.h"
 
 /** Characters of a client_id (base64url of 16 random bytes) and the NUL. */
 #define BW_CLIENT_ID_LEN  22
@@ -49,11 +50,10 @@
 #define BW_CLIENT_SECRET_LABEL "client"
 /** Most redirect URIs and scopes of one client. */
 #define BW_CLIENT_MAX_REDIRECTS 16
-#define BW_CLIENT_MAX_SCOPES    32
-/** Longest redirect URI, client name, scope token, registered JWKS. */
+#define BW_CLIENT_MAX_SCOPES    BW_SCOPE_MAX
+/** Longest redirect URI, client name, registered JWKS. */
 #define BW_CLIENT_REDIRECT_MAX 512
 #define BW_CLIENT_NAME_MAX     100
-#define BW_CLIENT_SCOPE_MAX    64
 #define BW_CLIENT_JWKS_MAX     (16u * 1024u)
 /** Most keys in a client's JWKS. */
 #define BW_CLIENT_JWKS_KEYS_MAX 8
@@ -121,12 +121,6 @@ BW_MUST_CHECK enum bw_err bw_client_grant_parse(struct bw_str name, enum bw_clie
  */
 bool bw_oauth_redirect_uri_valid(struct bw_str uri);
 
-/**
- * bw_oauth_scope_token_valid - whether s is one scope token (RFC 6749 §3.3:
- * 1..BW_CLIENT_SCOPE_MAX of %x21 / %x23-5B / %x5D-7E).
- */
-bool bw_oauth_scope_token_valid(struct bw_str s);
-
 /** What a registration asks for; every pointer borrowed for the call. */
 struct bw_oauth_client_new {
 	const char *name;  /**< 1..BW_CLIENT_NAME_MAX bytes of UTF-8, no controls */
@@ -155,8 +149,8 @@ struct bw_oauth_client_refusal {
  * (bw_wipe); it is never stored or shown again. BW_ERR_INVALID with *why
  * filled for a request that breaks a rule: redirect URIs (see
  * bw_oauth_redirect_uri_valid; authorization_code needs at least one),
- * scopes, grant types (client_credentials needs a confidential client), a
- * public client with a secret method or confidential one with "none", a
+ * scopes (each known: bw_scope_known with oauth.api_scopes), grant types (client_credentials needs
+ * a confidential client), a public client with a secret method or confidential one with "none", a
  * JWKS that is missing, not a set of public signing keys with unique kids
  * (bw_jwk_from_json), or given to a client of another method. Database
  * errors as db.h. The caller audits the outcome.
@@ -207,6 +201,25 @@ bool bw_oauth_scope_allowed(const struct bw_oauth_client *c, struct bw_str scope
 bool bw_oauth_grant_allowed(const struct bw_oauth_client *c, enum bw_client_grant g);
 
 /* ---- the form of the OAuth endpoints ---------------------------------------- */
+
+/**
+ * The form fields client authentication reads, as struct bw_param entries:
+ * a BW_BODY_FORM route that calls bw_oauth_client_authenticate lists them
+ * in its form_fields (the core refuses undeclared and repeated fields with
+ * 400 before the handler runs). Lenient rules: the checks are here.
+ */
+#define BW_OAUTH_FORM_RULE                                                 \
+	{                                                                  \
+		.kind = BW_RULE_STRING, .min = 0, .max = BW_JWT_MAX_BYTES, \
+		.classes = BW_CC_ALPHA | BW_CC_DIGIT | BW_CC_PUNCT         \
+	}
+#define BW_OAUTH_CLIENT_AUTH_FIELDS                                            \
+	{.name = "client_id", .rule = BW_OAUTH_FORM_RULE},                     \
+	        {.name = "client_secret", .rule = BW_OAUTH_FORM_RULE},         \
+	        {.name = "client_assertion_type", .rule = BW_OAUTH_FORM_RULE}, \
+	{                                                                      \
+		.name = "client_assertion", .rule = BW_OAUTH_FORM_RULE         \
+	}
 
 /** Most parameters in an OAuth form body. */
 #define BW_OAUTH_FORM_MAX 32
@@ -309,9 +322,11 @@ BW_MUST_CHECK enum bw_err bw_oauth_client_auth_refuse(struct bw_req *req, struct
  * invalid_scope), or c's scopes without "openid" and "offline_access" when
  * none is asked; OIDC scopes are never granted here (no user). The answer
  * is {"access_token", "token_type": "Bearer", "expires_in", "scope"}: no
- * refresh token, no id_token. The access token (signing.h) has no "sub"
- * (RFC 9068 §2.2 allows the client_id as sub; we leave it out so a
- * resource server can never mistake a client for a user), client_id = c's.
+ * refresh token, no id_token. The access token (signing.h) is issued with
+ * no user: its "sub" is the client_id (RFC 9068 §2.2: sub is required and,
+ * without a resource owner, names the client), client_id is c's, and the
+ * bearer principal it yields has user_id 0 and no role, so it can never
+ * pass for a user (client ids and user ids are both 128-bit random).
  * Audited as "oauth.token" with grant client_credentials.
  */
 BW_MUST_CHECK enum bw_err bw_oauth_grant_client_credentials(struct bw_req *req,

@@ -23,6 +23,7 @@
 #include "bulwark/tls.h"
 #include "listen.h"
 #include "pages.h"
+#include "oauth_clients.h"
 #include "sessions.h" /* accounts */
 #include "settings_http.h"
 
@@ -190,6 +191,8 @@ static enum bw_err derive_keys(struct bw_app *app)
 		rc = bw_keys_derive(app->master_key, BW_KEY_MAILTOKEN, 1, &app->mail_key);
 	if (rc == BW_OK) /* OAuth: consent handles, codes, refresh tokens (oauth_*.c) */
 		rc = bw_keys_derive(app->master_key, BW_KEY_REFRESH, 1, &app->oauth_key);
+	if (rc == BW_OK) /* OAuth clients: secret hashes (oauth_clients.c) */
+		rc = bw_keys_derive(app->master_key, BW_KEY_CLIENT, 1, &app->client_key);
 	return rc;
 }
 
@@ -362,6 +365,13 @@ int bw_cmd_serve(int argc, char **argv)
 	rc = bw_pages_start(&app);
 	if (rc != BW_OK)
 		goto out_tls;
+	/* OAuth clients: the store and its assertion replay table (oauth_clients.c) */
+	rc = bw_oauth_clients_start(&app);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "database.url",
+		     "the OAuth client store cannot start");
+		goto out_tls;
+	}
 	rc = bw_app_route_table(&routes, &n_routes);
 	if (rc != BW_OK)
 		goto out_tls;
@@ -421,6 +431,7 @@ out_tls:
 	bw_secret_free(app.csrf_key);
 	bw_secret_free(app.mail_key);
 	bw_secret_free(app.oauth_key);
+	bw_secret_free(app.client_key);
 	free(cert_pem);
 	if (key_pem != NULL) {
 		bw_wipe(key_pem, strlen(key_pem));

@@ -15,9 +15,8 @@
 #include "bulwark/fsutil.h"
 #include "bulwark/password.h"
 #include "bulwark/random.h"
+#include "cli.h"
 #include "sessions.h"
-
-extern char **environ;
 
 static void usage(FILE *f)
 {
@@ -90,16 +89,15 @@ static enum bw_err add_tx(struct bw_db_conn *c, void *vctx)
 
 int bw_cmd_user(int argc, char **argv)
 {
-	struct bw_settings s;
-	struct bw_settings_error err = {0};
+	struct bw_cli cli;
 	struct bw_db *db = NULL;
 	struct bw_password_params params;
 	struct add_ctx x;
-	const char *config = NULL, *email = NULL, *role = "user", *why = "";
+	const char *email = NULL, *role = "user";
 	char canon[BW_EMAIL_MAX + 1], hash[BW_PASSWORD_HASH_MAX], pid[BW_PUBLIC_ID_SIZE];
 	char password[BW_PASSWORD_MAX_BYTES + 2];
 	const char *code = NULL;
-	bool from_stdin = false, created;
+	bool from_stdin = false;
 	size_t plen = 0;
 	int status = 2;
 	enum bw_err rc;
@@ -108,7 +106,7 @@ int bw_cmd_user(int argc, char **argv)
 	password[0] = '\0';
 	if (bw_init() != BW_OK)
 		return 1;
-	bw_settings_defaults(&s);
+	bw_cli_init(&cli, "bulwark user add");
 	if (argc >= 1 && strcmp(argv[0], "--help") == 0) {
 		usage(stdout);
 		status = 0;
@@ -119,27 +117,22 @@ int bw_cmd_user(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 1; i < argc; i++) {
+		int common = bw_cli_common_flag(&cli, argc, argv, &i);
+
+		if (common < 0)
+			goto out;
+		if (common > 0)
+			continue;
 		if (strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			status = 0;
 			goto out;
 		} else if (strcmp(argv[i], "--password-stdin") == 0) {
 			from_stdin = true;
-		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			config = argv[++i];
 		} else if (strcmp(argv[i], "--email") == 0 && i + 1 < argc) {
 			email = argv[++i];
 		} else if (strcmp(argv[i], "--role") == 0 && i + 1 < argc) {
 			role = argv[++i];
-		} else if ((strcmp(argv[i], "--data-dir") == 0 ||
-		            strcmp(argv[i], "--database") == 0) &&
-		           i + 1 < argc) {
-			const char *key = strcmp(argv[i], "--data-dir") == 0 ? "server.data_dir"
-			                                                     : "database.url";
-
-			if (bw_settings_set(&s, key, argv[i + 1], &err) != BW_OK)
-				goto config_error;
-			i++;
 		} else {
 			fprintf(stderr, "bulwark user: unknown or incomplete argument: %s\n",
 			        argv[i]);
@@ -159,9 +152,8 @@ int bw_cmd_user(int argc, char **argv)
 		fputs("bulwark user add: --email is not a valid address\n", stderr);
 		goto out;
 	}
-	if (bw_settings_load(&s, config, environ, &err) != BW_OK ||
-	    bw_settings_finish(&s, &err) != BW_OK)
-		goto config_error;
+	if (bw_cli_load(&cli) != BW_OK)
+		goto out;
 	if (!read_password(password, sizeof(password), &plen)) {
 		fputs("bulwark user add: no password on standard input (or too long)\n", stderr);
 		goto out;
@@ -172,24 +164,15 @@ int bw_cmd_user(int argc, char **argv)
 		        code != NULL ? code : bw_err_str(rc));
 		goto out;
 	}
-	params.t_cost = s.argon2_t;
-	params.m_cost_kib = s.argon2_m_kib;
+	params.t_cost = cli.s.argon2_t;
+	params.m_cost_kib = cli.s.argon2_m_kib;
 	rc = bw_password_hash(&params, (struct bw_str){password, plen}, hash);
 	if (rc != BW_OK) {
 		fprintf(stderr, "bulwark user add: hashing failed (%s)\n", bw_err_str(rc));
 		status = 1;
 		goto out;
 	}
-	if (strncmp(s.database, "sqlite:", 7) == 0 &&
-	    bw_fs_mkdir_private(s.data_dir, &created) != BW_OK) {
-		fputs("bulwark user add: server.data_dir: cannot be created or is not private\n",
-		      stderr);
-		status = 1;
-		goto out;
-	}
-	rc = bw_app_db_open(&s, true, &db, &why);
-	if (rc != BW_OK) {
-		fprintf(stderr, "bulwark user add: %s\n", why);
+	if (bw_cli_open_db(&cli, true, &db) != BW_OK) {
 		status = 1;
 		goto out;
 	}
@@ -211,13 +194,10 @@ int bw_cmd_user(int argc, char **argv)
 	}
 	printf("{\"id\":\"%s\",\"email\":\"%s\",\"role\":\"%s\"}\n", pid, canon, role);
 	status = 0;
-	goto out;
-config_error:
-	fprintf(stderr, "bulwark: %s%s%s\n", err.key, err.key[0] ? ": " : "", err.message);
 out:
 	bw_wipe(password, sizeof(password));
 	bw_wipe(hash, sizeof(hash));
 	bw_db_close(db);
-	bw_settings_free(&s);
+	bw_cli_free(&cli);
 	return status;
 }
