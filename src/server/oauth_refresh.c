@@ -78,6 +78,17 @@ enum bw_err bw_refresh_family_create_tx(struct bw_app *app, struct bw_db_conn *c
 	enum bw_err rc;
 	bool row;
 
+	/* families past their end (kept a day, so a late replay is still seen) go */
+	rc = bw_db_prepare(c, BW_SQL("DELETE FROM oauth_refresh_families WHERE expires_at <= ?"),
+	                   &st);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 1, n->now - 86400);
+	if (rc == BW_OK)
+		rc = bw_db_step(st, &row);
+	bw_db_finish(st);
+	st = NULL;
+	if (rc != BW_OK)
+		return rc;
 	rc = bw_db_prepare(
 	        c,
 	        BW_SQL("INSERT INTO oauth_refresh_families (client_row_id, user_id, "

@@ -23,6 +23,7 @@
 #include "../oauth_pkce.h"
 #include "../oauth_scope.h"
 #include "../oauth_token.h"
+#include "../pages.h"
 #include "../sessions.h"
 #include "../signing.h"
 #include "bulwark/buf.h"
@@ -30,64 +31,30 @@
 #include "bulwark/csrf.h"
 #include "bulwark/encode.h"
 
-#define PAGE_MAX     65536
 #define LOCATION_MAX 8192
 
-/* ---- HTML ---------------------------------------------------------------------- */
-
-static enum bw_err html_text(struct bw_buf *b, const char *s)
-{
-	return bw_encode_html_text(b, s, strlen(s), BW_UTF8_REPLACE);
-}
-
-static enum bw_err page_open(struct bw_buf *b, const char *title)
-{
-	enum bw_err rc = bw_buf_append_c(b, "<!doctype html>\n<html lang=\"en\"><head>"
-	                                    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
-	                                    "content=\"width=device-width, initial-scale=1\">"
-	                                    "<title>");
-
-	if (rc == BW_OK)
-		rc = html_text(b, title);
-	if (rc == BW_OK)
-		rc = bw_buf_append_c(b, "</title></head><body><main>");
-	return rc;
-}
+/* ---- HTML (templates/oauth_*.html) --------------------------------------------- */
 
 /* An error page: the request cannot go back to the client. Static text only. */
-static enum bw_err error_page(struct bw_resp *resp, unsigned status, const char *title,
-                              const char *text)
+static enum bw_err error_page(struct bw_req *req, struct bw_resp *resp, unsigned status,
+                              const char *title, const char *text)
 {
-	struct bw_buf b;
-	enum bw_err rc;
+	struct bw_tv *v = bw_page_values(req);
 
-	bw_buf_init(&b, PAGE_MAX);
-	rc = page_open(&b, title);
-	if (rc == BW_OK)
-		rc = bw_buf_append_c(&b, "<h1>");
-	if (rc == BW_OK)
-		rc = html_text(&b, title);
-	if (rc == BW_OK)
-		rc = bw_buf_append_c(&b, "</h1><p>");
-	if (rc == BW_OK)
-		rc = html_text(&b, text);
-	if (rc == BW_OK)
-		rc = bw_buf_append_c(&b, "</p></main></body></html>\n");
-	if (rc == BW_OK)
-		rc = bw_resp_body(resp, status, "text/html; charset=utf-8", bw_buf_str(&b));
-	bw_buf_free(&b);
-	return rc;
+	bw_tv_put_cstr(v, "title", title);
+	bw_tv_put_cstr(v, "text", text);
+	return bw_page_render(req, resp, status, "oauth_error", v);
 }
 
-static enum bw_err bad_client_page(struct bw_resp *resp)
+static enum bw_err bad_client_page(struct bw_req *req, struct bw_resp *resp)
 {
-	return error_page(resp, 400, "Invalid authorization request",
+	return error_page(req, resp, 400, "Invalid authorization request",
 	                  "The application sent an invalid request: its client id is unknown, or "
 	                  "the address it wants to return to is not registered. You have not been "
 	                  "redirected. Tell the application's developer.");
 }
 
-/* What a scope lets the client do, in plain words. */
+/* What a scope lets the client do, in plain words (NULL: an API scope). */
 static const char *scope_words(struct bw_str s)
 {
 	static const struct {
@@ -106,59 +73,27 @@ static const char *scope_words(struct bw_str s)
 	return NULL;
 }
 
-static enum bw_err consent_page(struct bw_resp *resp, const struct bw_oauth_client *c,
-                                const struct bw_scope_set *s, const char *csrf, const char *handle)
+static enum bw_err consent_page(struct bw_req *req, struct bw_resp *resp,
+                                const struct bw_oauth_client *c, const struct bw_scope_set *s,
+                                const char *csrf, const char *handle)
 {
-	struct bw_buf b;
-	enum bw_err rc;
+	struct bw_arena *a = bw_req_arena(req);
+	struct bw_tv *v = bw_page_values(req), *list = bw_tv_list(a);
 
-	bw_buf_init(&b, PAGE_MAX);
-	rc = page_open(&b, "Authorize access");
-	if (rc == BW_OK)
-		rc = bw_buf_append_c(&b, "<h1>Authorize <span class=\"client\">");
-	if (rc == BW_OK)
-		rc = html_text(&b, c->name);
-	if (rc == BW_OK)
-		rc = bw_buf_append_c(&b, "</span></h1><p>The application <strong>");
-	if (rc == BW_OK)
-		rc = html_text(&b, c->name);
-	if (rc == BW_OK)
-		rc = bw_buf_append_c(&b, "</strong> asks to:</p><ul class=\"scopes\">");
-	for (size_t i = 0; rc == BW_OK && i < s->n; i++) {
+	for (size_t i = 0; i < s->n; i++) {
+		struct bw_tv *item = bw_tv_record(a);
 		const char *w = scope_words(s->items[i]);
 
-		rc = bw_buf_append_c(&b, "<li>");
-		if (rc == BW_OK && w != NULL)
-			rc = html_text(&b, w);
-		else if (rc == BW_OK) {
-			rc = bw_buf_append_c(&b, "Use the API with the permission <code>");
-			if (rc == BW_OK)
-				rc = bw_encode_html_text(&b, s->items[i].p, s->items[i].len,
-				                         BW_UTF8_REPLACE);
-			if (rc == BW_OK)
-				rc = bw_buf_append_c(&b, "</code>");
-		}
-		if (rc == BW_OK)
-			rc = bw_buf_append_c(&b, "</li>");
+		bw_tv_put_bool(item, "api", w == NULL);
+		bw_tv_put_str(item, "name", s->items[i]);
+		bw_tv_put_cstr(item, "words", w != NULL ? w : "");
+		bw_tv_append(list, item);
 	}
-	if (rc == BW_OK)
-		rc = bw_buf_append_c(&b, "</ul><form method=\"post\" action=\"/oauth2/authorize\">"
-		                         "<input type=\"hidden\" name=\"csrf_token\" value=\"");
-	if (rc == BW_OK)
-		rc = bw_encode_html_attr(&b, csrf, strlen(csrf), BW_UTF8_REFUSE);
-	if (rc == BW_OK)
-		rc = bw_buf_append_c(&b, "\"><input type=\"hidden\" name=\"handle\" value=\"");
-	if (rc == BW_OK)
-		rc = bw_encode_html_attr(&b, handle, strlen(handle), BW_UTF8_REFUSE);
-	if (rc == BW_OK)
-		rc = bw_buf_append_c(
-		        &b, "\"><button type=\"submit\" name=\"decision\" value=\"approve\">"
-		            "Approve</button> <button type=\"submit\" name=\"decision\" "
-		            "value=\"deny\">Deny</button></form></main></body></html>\n");
-	if (rc == BW_OK)
-		rc = bw_resp_body(resp, 200, "text/html; charset=utf-8", bw_buf_str(&b));
-	bw_buf_free(&b);
-	return rc;
+	bw_tv_put_cstr(v, "client_name", c->name);
+	bw_tv_put(v, "scopes", list);
+	bw_tv_put_cstr(v, "csrf_token", csrf);
+	bw_tv_put_cstr(v, "handle", handle);
+	return bw_page_render(req, resp, 200, "oauth_consent", v);
 }
 
 /* ---- redirects -------------------------------------------------------------------- */
@@ -329,14 +264,14 @@ static enum bw_err route_authorize(struct bw_req *req, struct bw_resp *resp)
 
 	/* 1. who asks, and where the answer may go: never redirect when unsure */
 	if (client_id == NULL || redirect == NULL)
-		return bad_client_page(resp);
+		return bad_client_page(req, resp);
 	rc = bw_oauth_client_find(app, bw_str_c(client_id), a, &c);
 	if (rc == BW_ERR_NOT_FOUND)
-		return bad_client_page(resp);
+		return bad_client_page(req, resp);
 	if (rc != BW_OK)
 		return rc;
 	if (!bw_oauth_redirect_uri_ok(c, bw_str_c(redirect)))
-		return bad_client_page(resp);
+		return bad_client_page(req, resp);
 
 	/* 2. the rest of the request: errors go back to the client */
 	if (rt == NULL || strcmp(rt, "code") != 0)
@@ -397,7 +332,7 @@ static enum bw_err route_authorize(struct bw_req *req, struct bw_resp *resp)
 	if (rc == BW_OK)
 		rc = bw_csrf_session_token(app->csrf_key, &info.hash, csrf);
 	if (rc == BW_OK)
-		rc = consent_page(resp, c, &s, csrf, handle);
+		rc = consent_page(req, resp, c, &s, csrf, handle);
 	bw_wipe(handle, sizeof(handle));
 	bw_buf_free(&scope);
 	return rc;
@@ -410,33 +345,31 @@ static enum bw_err route_decide(struct bw_req *req, struct bw_resp *resp)
 	struct bw_app *app = bw_req_app(req);
 	struct bw_arena *a = bw_req_arena(req);
 	const struct bw_principal *p = bw_req_principal(req);
-	struct bw_oauth_form form;
+	struct bw_str handle = bw_req_form(req, "handle", NULL);
+	struct bw_str decision = bw_req_form(req, "decision", NULL);
+	/* anything but an explicit approval is a refusal: fail closed */
+	bool approve = bw_str_eq_c(decision, "approve");
 	struct bw_oauth_grant g;
 	struct bw_oauth_client *c = NULL;
 	struct bw_token_hash sh;
-	struct bw_str handle, decision;
 	char code[BW_TOKEN_TEXT_SIZE];
-	bool approve;
 	enum bw_err rc;
 
-	if (bw_oauth_form_parse(req, &form) != BW_OK ||
-	    !bw_oauth_form_get(&form, "handle", &handle))
+	if (handle.len == 0)
 		return error_page(
-		        resp, 400, "Invalid authorization request",
+		        req, resp, 400, "Invalid authorization request",
 		        "The consent form is incomplete. Start again from the application.");
-	approve =
-	        bw_oauth_form_get(&form, "decision", &decision) && bw_str_eq_c(decision, "approve");
 	memcpy(sh.bytes, p->session_hash, sizeof(sh.bytes));
 	rc = bw_oauth_request_take(app, handle, p->user_id, &sh, a, &g);
 	if (rc == BW_ERR_NOT_FOUND)
-		return error_page(resp, 400, "Authorization request expired",
+		return error_page(req, resp, 400, "Authorization request expired",
 		                  "This request has expired or was answered already. Start again "
 		                  "from the application.");
 	if (rc != BW_OK)
 		return rc;
 	rc = bw_oauth_client_find_row(app, g.client_row_id, a, &c);
 	if (rc == BW_ERR_NOT_FOUND)
-		return bad_client_page(resp);
+		return bad_client_page(req, resp);
 	if (rc != BW_OK)
 		return rc;
 	{
@@ -567,8 +500,10 @@ static enum bw_err route_discovery(struct bw_req *req, struct bw_resp *resp)
 			json_decref(scopes);
 			return BW_ERR_LIMIT;
 		}
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
-	              "s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:b}",
+	/* 7 endpoints, 14 lists, 4 flags */
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
+	              "s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+	              "s:b,s:b,s:b,s:b}",
 	              "issuer", iss, "authorization_endpoint", ep[0], "token_endpoint", ep[1],
 	              "userinfo_endpoint", ep[2], "jwks_uri", ep[3], "revocation_endpoint", ep[4],
 	              "introspection_endpoint", ep[5], "scopes_supported", scopes,
@@ -591,6 +526,30 @@ static enum bw_err route_discovery(struct bw_req *req, struct bw_resp *resp)
 
 /* ---- the routes ------------------------------------------------------------------------ */
 
+static const struct bw_param decide_fields[] = {
+        {.name = "handle", .rule = {.kind = BW_RULE_TOKEN, .min = 0, .max = 64}},
+        {.name = "decision", .rule = BW_RULE_TEXT(0, 16, 0)},
+        {.name = NULL},
+};
+
+/* RFC 6749 §4.1.3, §6, §2.3.1, RFC 7523 §2.2, RFC 8707: every field a client may
+ * send; the handler and the clients module decide what each grant needs. */
+static const struct bw_rule r_field = BW_RULE_TEXT(0, 4096, 0);
+static const struct bw_param token_fields[] = {
+        {.name = "grant_type", .rule = r_field},
+        {.name = "code", .rule = r_field},
+        {.name = "redirect_uri", .rule = r_field},
+        {.name = "code_verifier", .rule = r_field},
+        {.name = "refresh_token", .rule = r_field},
+        {.name = "scope", .rule = r_field},
+        {.name = "client_id", .rule = r_field},
+        {.name = "client_secret", .rule = r_field},
+        {.name = "client_assertion", .rule = BW_RULE_TEXT(0, 16384, 0)},
+        {.name = "client_assertion_type", .rule = r_field},
+        {.name = "resource", .rule = r_field},
+        {.name = NULL},
+};
+
 const struct bw_route bw_routes_oauth[] = {
         {.path = "/oauth2/authorize",
          .methods = BW_GET,
@@ -603,6 +562,7 @@ const struct bw_route bw_routes_oauth[] = {
          .methods = BW_POST,
          .handler = route_decide,
          .body = BW_BODY_FORM,
+         .form_fields = decide_fields,
          .body_max = 4096,
          .auth = BW_AUTH_SESSION,
          .csrf = BW_CSRF_TOKEN,
@@ -612,7 +572,9 @@ const struct bw_route bw_routes_oauth[] = {
          .methods = BW_POST,
          .handler = bw_oauth_route_token,
          .body = BW_BODY_FORM,
-         .body_max = 16384,
+         .form_fields = token_fields,
+         .body_max = 32768,
+         .csrf = BW_CSRF_NOT_COOKIE,
          .rate_class = "oauth-token",
          .cors = BW_ROUTE_CORS_PUBLIC,
          .no_store = true},
