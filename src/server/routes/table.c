@@ -6,9 +6,10 @@
 #include <stdlib.h>
 
 #include "app.h"
-#include "../pages.h"    /* pages: bw_route_static */
-#include "../sessions.h" /* accounts: bw_routes_auth, bw_routes_me */
-#include "../web.h"      /* the HTML pages: bw_routes_web */
+#include "../pages.h"         /* pages: bw_route_static */
+#include "../oauth_clients.h" /* OAuth clients: admin API, revoke, introspect */
+#include "../sessions.h"      /* accounts: bw_routes_auth, bw_routes_me */
+#include "../web.h"           /* the HTML pages: bw_routes_web */
 
 const struct bw_route bw_routes_ops[] = {
         {.path = "/healthz",
@@ -75,7 +76,8 @@ static const struct {
         {bw_routes_auth, &bw_routes_auth_n}, /* accounts: register, login, logout, csrf */
         {bw_routes_me, &bw_routes_me_n},     /* accounts: the signed-in user's own */
         {bw_routes_admin, &bw_routes_admin_n},
-        {bw_routes_web, &bw_routes_web_n}, /* the HTML pages and their forms */
+        {bw_routes_web, &bw_routes_web_n},                     /* the HTML pages and their forms */
+        {bw_routes_admin_clients, &bw_routes_admin_clients_n}, /* clients, users */
 };
 
 enum bw_err bw_app_route_table(struct bw_route **out, size_t *n)
