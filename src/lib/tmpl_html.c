@@ -83,6 +83,7 @@ static const char *end_tag_name(struct tc *c)
 	        {"script", TE_SCRIPT},   {"style", TE_STYLE},      {"title", TE_RCDATA},
 	        {"textarea", TE_RCDATA}, {"iframe", TE_RAWTEXT},   {"noscript", TE_RAWTEXT},
 	        {"noembed", TE_RAWTEXT}, {"noframes", TE_RAWTEXT}, {"xmp", TE_RAWTEXT},
+	        {"meta", TE_META},
 	};
 
 	c->elem = TE_NORMAL;
@@ -116,6 +117,11 @@ static enum tc_attr attr_kind(const struct tc *c)
 	if (c->name_len >= 2 && c->name[0] == 'o' && c->name[1] == 'n')
 		return TA_UNSAFE;
 	if (name_is(c, "srcdoc"))
+		return TA_UNSAFE;
+	/* which script runs, or where a refresh goes, is not for a value to say */
+	if (c->elem == TE_SCRIPT && name_is(c, "src"))
+		return TA_UNSAFE;
+	if (c->elem == TE_META && (name_is(c, "content") || name_is(c, "http-equiv")))
 		return TA_UNSAFE;
 	if (name_is(c, "style"))
 		return TA_CSS;
@@ -166,7 +172,7 @@ static void close_tag(struct tc *c)
 	case TE_RAWTEXT:
 		c->state = TC_RAWTEXT;
 		break;
-	default:
+	default: /* TE_NORMAL, TE_META */
 		c->state = TC_DATA;
 		return;
 	}
@@ -769,7 +775,8 @@ bool tc_subst(const struct tc *c, enum tc_enc *enc, const char **why)
 			       "url()";
 			return false;
 		case TA_UNSAFE:
-			*why = "a substitution in an event-handler (on…) or srcdoc attribute";
+			*why = "a substitution in an event-handler (on…), srcdoc, <script src> or "
+			       "<meta content> attribute";
 			return false;
 		}
 		break;

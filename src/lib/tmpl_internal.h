@@ -55,6 +55,7 @@ enum tc_elem {
 	TE_STYLE,
 	TE_RCDATA,
 	TE_RAWTEXT,
+	TE_META, /* <meta>: ordinary content, but content="…" may be a refresh URL */
 };
 
 /* JavaScript sub-states in <script>. */
