@@ -32,19 +32,17 @@ static void static_version(struct bw_app *app)
 	sodium_bin2hex(app->static_version, sizeof(app->static_version), h, sizeof(h));
 }
 
-enum bw_err bw_pages_start(struct bw_app *app)
+enum bw_err bw_pages_compile(struct bw_app *app, const struct bw_embedded *files, size_t n)
 {
 	struct bw_tmpl_source src[256];
 	struct bw_tmpl_error err;
-	size_t n = bw_embedded_templates_n;
 	enum bw_err rc;
 
 	if (n > sizeof(src) / sizeof(src[0]))
 		return BW_ERR_LIMIT;
 	for (size_t i = 0; i < n; i++)
-		src[i] = (struct bw_tmpl_source){bw_embedded_templates[i].name,
-		                                 {(const char *)bw_embedded_templates[i].data,
-		                                  bw_embedded_templates[i].len}};
+		src[i] = (struct bw_tmpl_source){files[i].name,
+		                                 {(const char *)files[i].data, files[i].len}};
 	rc = bw_tmpl_compile(src, n, &app->pages, &err);
 	if (rc != BW_OK) {
 		BW_LOG(app->log, BW_LOG_ERROR, NULL, "startup.refused",
@@ -55,6 +53,11 @@ enum bw_err bw_pages_start(struct bw_app *app)
 	}
 	static_version(app);
 	return BW_OK;
+}
+
+enum bw_err bw_pages_start(struct bw_app *app)
+{
+	return bw_pages_compile(app, bw_embedded_templates, bw_embedded_templates_n);
 }
 
 void bw_pages_stop(struct bw_app *app)

@@ -28,6 +28,11 @@
  */
 BW_MUST_CHECK enum bw_err bw_pages_start(struct bw_app *app);
 
+/** bw_pages_compile - bw_pages_start with other files (for tests). */
+struct bw_embedded;
+BW_MUST_CHECK enum bw_err bw_pages_compile(struct bw_app *app, const struct bw_embedded *files,
+                                           size_t n);
+
 /** bw_pages_stop - release the compiled templates. */
 void bw_pages_stop(struct bw_app *app);
 

@@ -7,10 +7,12 @@
 #include "bw_test.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "bulwark/arena.h"
 #include "bulwark/tmpl.h"
 #include "embedded.h"
+#include "pages.h"
 
 static struct bw_tmpl_set *compile_embedded(void)
 {
@@ -82,12 +84,53 @@ static void stylesheet_is_embedded(void **state)
 	assert_true(found);
 }
 
+/* A broken template stops the start, and the log says which and where. */
+static void start_refuses_a_broken_template(void **state)
+{
+	static const char layout[] = "<main>{{#block content}}{{/block}}</main>";
+	static const char login[] = "{{#extends layout}}\n{{#block content}}\n"
+	                            "<a href={{next}}>x</a>{{/block}}";
+	const struct bw_embedded files[] = {
+	        {"layout", (const unsigned char *)layout, sizeof(layout) - 1},
+	        {"login", (const unsigned char *)login, sizeof(login) - 1},
+	};
+	struct bw_app app;
+	char out[4096];
+	int fds[2];
+	ssize_t n;
+
+	(void)state;
+	memset(&app, 0, sizeof(app));
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(bw_log_new(fds[1], BW_LOG_INFO, &app.log), BW_OK);
+	assert_int_equal(bw_pages_compile(&app, files, 2), BW_ERR_INVALID);
+	assert_null(app.pages);
+	bw_log_free(app.log);
+	close(fds[1]);
+	n = read(fds[0], out, sizeof(out) - 1);
+	close(fds[0]);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_non_null(strstr(out, "\"event\":\"startup.refused\""));
+	assert_non_null(strstr(out, "\"template\":\"login\""));
+	assert_non_null(strstr(out, "\"line\":3"));
+	assert_non_null(strstr(out, "unquoted"));
+	/* the embedded ones start */
+	memset(&app, 0, sizeof(app));
+	assert_int_equal(bw_pages_start(&app), BW_OK);
+	assert_non_null(app.pages);
+	assert_int_equal(strlen(app.static_version), 16);
+	bw_pages_stop(&app);
+	assert_null(app.pages);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(every_template_compiles),
 	        cmocka_unit_test(home_in_the_layout),
 	        cmocka_unit_test(stylesheet_is_embedded),
+	        cmocka_unit_test(start_refuses_a_broken_template),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
