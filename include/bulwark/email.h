@@ -18,6 +18,7 @@
 #ifndef BULWARK_EMAIL_H
 #define BULWARK_EMAIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "bulwark/arena.h"
@@ -50,6 +51,12 @@ extern "C" {
  */
 BW_MUST_CHECK enum bw_err bw_email_canon(struct bw_str email, char *out, size_t out_size,
                                          size_t *out_len);
+
+/**
+ * bw_email_is_canon - true when email (NUL-terminated) is already in
+ * canonical form: what may go into a mail header or an SMTP envelope.
+ */
+bool bw_email_is_canon(const char *email);
 
 /**
  * bw_email_canon_arena - bw_email_canon into arena memory.

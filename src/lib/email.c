@@ -188,3 +188,11 @@ enum bw_err bw_email_canon_arena(struct bw_arena *a, struct bw_str email, struct
 	*out = (struct bw_str){p, len};
 	return BW_OK;
 }
+
+bool bw_email_is_canon(const char *email)
+{
+	char buf[BW_EMAIL_MAX + 1];
+
+	return email != NULL && bw_email_canon(bw_str_c(email), buf, sizeof buf, NULL) == BW_OK &&
+	       strcmp(buf, email) == 0;
+}

@@ -46,6 +46,8 @@ struct bw_app {
 	/* the OAuth authorization server (oauth_*.c): BW_KEY_REFRESH, the keyed hash
 	 * of consent handles, codes, refresh tokens and their derived successors */
 	struct bw_secret *oauth_key;
+	/* outgoing mail: the worker and relay settings (mail.c) */
+	struct bw_mailer *mailer;
 };
 
 /**

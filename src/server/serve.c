@@ -24,6 +24,7 @@
 #include "listen.h"
 #include "pages.h"
 #include "oauth_clients.h"
+#include "mail.h"
 #include "sessions.h" /* accounts */
 #include "settings_http.h"
 
@@ -372,6 +373,12 @@ int bw_cmd_serve(int argc, char **argv)
 		     "the OAuth client store cannot start");
 		goto out_tls;
 	}
+	/* outgoing mail: the relay or the outbox, on its own worker (mail.c) */
+	rc = bw_mail_start(&app, &why);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "mail.smtp_url", why);
+		goto out_tls;
+	}
 	rc = bw_app_route_table(&routes, &n_routes);
 	if (rc != BW_OK)
 		goto out_tls;
@@ -425,6 +432,7 @@ out_tls:
 	free(proxies);
 	free(routes);
 	bw_pages_stop(&app);
+	bw_mail_stop(&app); /* after the last request: a reset job may still use the database */
 	bw_app_audit_close(&app);
 	bw_db_close(app.db);
 	bw_secret_free(app.session_key);

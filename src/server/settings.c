@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "bulwark/config.h"
+#include "bulwark/email.h"
 #include "bulwark/log.h"
 #include "bulwark/netaddr.h"
 #include "bulwark/secret.h"
 #include "listen.h"
+#include "smtp.h"
 #include "oauth_scope.h"
 
 #define S struct bw_settings
@@ -116,6 +118,11 @@ static const struct bw_config_key keys[] = {
         DURATION_KEY("oauth.refresh_lifetime", oauth_refresh_lifetime_s, 1000, 60, 31536000,
                      "refresh family absolute lifetime"),
         KEY(SECRET, "keys.master", master_key, "file:PATH, env:NAME or credential:NAME"),
+        KEY(STRING, "mail.smtp_url", smtp_url, "empty (outbox) or smtp://HOST:PORT, smtps://..."),
+        KEY(STRING, "mail.from", mail_from, "sender address of outgoing mail"),
+        KEY(STRING, "mail.smtp_user", smtp_user, "relay login, empty for none"),
+        KEY(SECRET, "mail.smtp_password", smtp_password, "relay password reference"),
+        KEY(STRING, "mail.ca_file", smtp_ca_file, "extra CA bundle for the relay"),
 };
 
 static const struct bw_config_schema schema = {keys, sizeof(keys) / sizeof(keys[0])};
@@ -207,6 +214,7 @@ void bw_settings_free(struct bw_settings *s)
 		return;
 	bw_config_free(&schema, s);
 	bw_wipe(s->master_key, sizeof(s->master_key));
+	bw_wipe(s->smtp_password, sizeof(s->smtp_password));
 }
 
 /* ---- hosts and origins ------------------------------------------------- */
@@ -524,11 +532,43 @@ static enum bw_err check_oauth(const struct bw_settings *s, struct bw_settings_e
 	return BW_OK;
 }
 
+/* A secret reference: well formed, and not a literal outside development. */
+static enum bw_err check_secret_ref(const char *ref, const char *key, bool dev,
+                                    struct bw_settings_error *err)
+{
+	enum bw_config_secret_kind kind = bw_config_secret_kind(ref);
+
+	if (kind == BW_CONFIG_SECRET_BAD)
+		return refuse(err, key,
+		              "malformed secret reference (file:PATH, env:NAME, credential:NAME)");
+	if (kind == BW_CONFIG_SECRET_LITERAL && !dev)
+		return refuse(err, key,
+		              "a literal secret is refused in production: use file:, env: or "
+		              "credential:");
+	return BW_OK;
+}
+
+/* [mail]: a relay URL we can use, a canonical sender, login and password together. */
+static enum bw_err check_mail(const struct bw_settings *s, struct bw_settings_error *err)
+{
+	if (s->smtp_url[0] != '\0' && !bw_smtp_url_ok(s->smtp_url))
+		return refuse(err, "mail.smtp_url",
+		              "not smtp://HOST[:PORT] (STARTTLS required) or smtps://HOST[:PORT]");
+	if (s->mail_from[0] != '\0' && !bw_email_is_canon(s->mail_from))
+		return refuse(err, "mail.from",
+		              "not a plain address in canonical (lower-case) form");
+	if (s->smtp_url[0] != '\0' && s->mail_from[0] == '\0')
+		return refuse(err, "mail.from", "required with mail.smtp_url");
+	if ((s->smtp_user[0] != '\0') != (s->smtp_password[0] != '\0'))
+		return refuse(err, "mail.smtp_user",
+		              "mail.smtp_user and mail.smtp_password go together");
+	return BW_OK;
+}
+
 enum bw_err bw_settings_finish(struct bw_settings *s, struct bw_settings_error *err)
 {
 	struct bw_listen l;
 	enum bw_log_level level;
-	enum bw_config_secret_kind kind;
 	bool dev, https = false, loopback = false;
 	enum bw_err rc;
 
@@ -589,15 +629,12 @@ enum bw_err bw_settings_finish(struct bw_settings *s, struct bw_settings_error *
 		return refuse(err, "database.url", "not sqlite:PATH or postgresql://...");
 	if (s->shared_state[0] != '\0' && !has_scheme(s->shared_state, "redis://"))
 		return refuse(err, "shared_state.url", "not empty or redis://...");
-	kind = bw_config_secret_kind(s->master_key);
-	if (kind == BW_CONFIG_SECRET_BAD)
-		return refuse(err, "keys.master",
-		              "malformed secret reference (file:PATH, env:NAME, credential:NAME)");
-	if (kind == BW_CONFIG_SECRET_LITERAL && !dev)
-		return refuse(err, "keys.master",
-		              "a literal secret is refused in production: use file:, env: or "
-		              "credential:");
-	return BW_OK;
+	rc = check_secret_ref(s->master_key, "keys.master", dev, err);
+	if (rc == BW_OK && s->smtp_password[0] != '\0')
+		rc = check_secret_ref(s->smtp_password, "mail.smtp_password", dev, err);
+	if (rc != BW_OK)
+		return rc;
+	return check_mail(s, err);
 }
 
 unsigned bw_settings_warnings(const struct bw_settings *s)

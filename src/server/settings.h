@@ -93,6 +93,13 @@ struct bw_settings {
 	                                      expires (14d) */
 	unsigned oauth_refresh_lifetime_s; /* oauth.refresh_lifetime: a refresh family ends this
 	                                      long after the code exchange (30d) */
+	/* [mail] — empty smtp_url: every message goes to <data_dir>/outbox/ */
+	char smtp_url[512]; /* mail.smtp_url: smtp://HOST[:PORT] (STARTTLS required) | smtps://… */
+	char mail_from[256]; /* mail.from: envelope and From address (required with smtp_url) */
+	char smtp_user[256]; /* mail.smtp_user: relay login, "" for none */
+	char smtp_password[1024]; /* mail.smtp_password: secret reference, with smtp_user */
+	char smtp_ca_file[1024]; /* mail.ca_file: extra CA bundle for the relay, "" for the system's
+	                          */
 
 	/* [keys] */
 	char master_key[1024]; /* keys.master: file:PATH | env:NAME | credential:NAME

@@ -132,8 +132,15 @@ def outbox(server):
     return out
 
 
-def mails_to(server, addr):
-    return [(f, m) for f, m in outbox(server) if f"To: <{addr}>" in m]
+def mails_to(server, addr, count=1, timeout=10.0):
+    """The outbox messages to addr, waiting (mail is delivered by a background
+    worker) until there are at least count of them or timeout passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [(f, m) for f, m in outbox(server) if f"To: <{addr}>" in m]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +195,7 @@ def test_register_taken_email_same_answer_and_notice(srv):
     # the id answered for a taken email names nobody
     assert db_query(srv, "SELECT count(*) FROM users WHERE public_id = ?",
                     (c.json(r2)["id"],))[0][0] == 0
-    mails = mails_to(srv, "bob@example.com")
+    mails = mails_to(srv, "bob@example.com", count=2)
     assert any("already has one" in m for _, m in mails)
     # the second password did not replace the first
     assert c2.login("bob@example.com", OTHER).status == 401

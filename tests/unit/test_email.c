@@ -229,6 +229,21 @@ static void canon_is_idempotent(void **state)
 	}
 }
 
+/* What may go into a header or an envelope: only an address already canonical. */
+static void is_canon_only_for_canonical(void **state)
+{
+	(void)state;
+	assert_true(bw_email_is_canon("alice@example.com"));
+	assert_true(bw_email_is_canon("a.b+c@xn--bcher-kva.example"));
+	assert_false(bw_email_is_canon("Alice@example.com"));
+	assert_false(bw_email_is_canon(" alice@example.com"));
+	assert_false(bw_email_is_canon("alice@example.com\r\nBcc: x@y.z"));
+	assert_false(bw_email_is_canon("alice@bücher.example"));
+	assert_false(bw_email_is_canon("not an address"));
+	assert_false(bw_email_is_canon(""));
+	assert_false(bw_email_is_canon(NULL));
+}
+
 static void arena_output(void **state)
 {
 	struct bw_arena *a = bw_arena_new(4096), *tiny = bw_arena_new(8);
@@ -259,6 +274,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(case_space_and_nfc),
+	        cmocka_unit_test(is_canon_only_for_canonical),
 	        cmocka_unit_test(case_idn_domains),
 	        cmocka_unit_test(case_controls_and_encoding),
 	        cmocka_unit_test(case_lengths_after_conversion),

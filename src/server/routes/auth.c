@@ -18,7 +18,7 @@
 #include <sodium.h>
 
 #include "../account.h"
-#include "../outbox.h"
+#include "../mail.h"
 #include "../sessions.h"
 #include "bulwark/buf.h"
 #include "bulwark/cookie.h"
@@ -354,11 +354,11 @@ enum bw_err bw_account_register(struct bw_req *req, struct bw_str email, struct 
 		/* nothing was created; the owner hears of it, the caller does not */
 		struct bw_audit_detail d[] = {BW_AUDIT_D_BOOL("existing", true)};
 
-		rc = bw_outbox_taken_notice(app, canon);
+		rc = bw_mail_taken_notice(app, canon);
 		bw_app_audit(app, req, "auth.register", BW_AUDIT_DENIED, 0, d, 1);
 		bw_public_id_new(pid); /* a random id of the same shape, never stored */
 	} else {
-		rc = bw_outbox_verification(app, canon, verify);
+		rc = bw_mail_verification(app, canon, verify);
 		bw_app_audit(app, req, "auth.register", BW_AUDIT_SUCCESS, x.user_id, NULL, 0);
 	}
 out:

@@ -10,6 +10,7 @@
 #include "../oauth_clients.h" /* OAuth clients: admin API, revoke, introspect */
 #include "../sessions.h"      /* accounts: bw_routes_auth, bw_routes_me */
 #include "../web.h"           /* the HTML pages: bw_routes_web */
+#include "../reset.h"         /* password reset: bw_routes_reset */
 
 const struct bw_route bw_routes_ops[] = {
         {.path = "/healthz",
@@ -59,6 +60,8 @@ const struct bw_rl_policy bw_app_rate_classes[] = {
         {.name = "csp-report", .limit = 60, .period_s = 60, .burst = 20},
         /* OAuth token endpoint: machines refresh often, but not thousands a minute */
         {.name = "oauth-token", .limit = 600, .period_s = 60, .burst = 120},
+        /* reset requests and confirmations per client (each address has its own cap too) */
+        {.name = "password-reset", .limit = 30, .period_s = 3600, .burst = 10},
 };
 const size_t bw_app_n_rate_classes = sizeof(bw_app_rate_classes) / sizeof(bw_app_rate_classes[0]);
 
@@ -78,6 +81,7 @@ static const struct {
         {bw_routes_admin, &bw_routes_admin_n},
         {bw_routes_web, &bw_routes_web_n},                     /* the HTML pages and their forms */
         {bw_routes_admin_clients, &bw_routes_admin_clients_n}, /* clients, users */
+        {bw_routes_reset, &bw_routes_reset_n},                 /* password reset */
 };
 
 enum bw_err bw_app_route_table(struct bw_route **out, size_t *n)
