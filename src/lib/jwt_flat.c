@@ -46,14 +46,18 @@ static bool eat(struct flat *f, uint8_t c)
 static bool flat_string(struct flat *f, const char **s, size_t *len)
 {
 	size_t start;
+	uint8_t high = 0;
 
 	ws(f);
 	if (f->i >= f->n || f->p[f->i] != '"')
 		return false;
 	start = ++f->i;
 	while (f->i < f->n && f->p[f->i] != '"') {
-		if (f->p[f->i] < 0x20 || f->p[f->i] == '\\' || f->p[f->i] == 0x7f)
+		uint8_t c = f->p[f->i];
+
+		if (c < 0x20 || c == '\\' || c == 0x7f)
 			return false;
+		high |= c;
 		f->i++;
 	}
 	if (f->i >= f->n)
@@ -61,7 +65,8 @@ static bool flat_string(struct flat *f, const char **s, size_t *len)
 	*s = (const char *)f->p + start;
 	*len = f->i - start;
 	f->i++;
-	return bw_utf8_valid(*s, *len);
+	/* ASCII is valid UTF-8; anything else is checked the library's one way */
+	return (high & 0x80) == 0 || bw_utf8_valid(*s, *len);
 }
 
 /* a JSON integer of at most INT_DIGITS_MAX digits ("-0" and reals left to jansson) */

@@ -788,7 +788,7 @@ static void segments_and_base64(void **state)
 	REFUSED(" %s", tok); /* whitespace */
 	REFUSED("%s\n", tok);
 	REFUSED("%.*s.%.*s.%.*s %s", hl, h, pl, p, 10, s, s + 10);
-	REFUSED("%.*s.%.*s.%.*s", hl, h, pl, p, (int)sl - 1, s); /* length 1 mod 4 once cut */
+	REFUSED("%.*s.%.*s.%.*s", hl, h, pl, p, (int)sl - 2, s); /* 41 characters: 1 mod 4 */
 	/* the standard alphabet instead of the URL one */
 	memcpy(buf, tok, strlen(tok) + 1);
 	for (char *c = buf; *c != '\0'; c++)
@@ -814,6 +814,89 @@ static void segments_and_base64(void **state)
 	}
 #undef REFUSED
 	free(tok);
+}
+
+/* a token over exactly this header and payload text, however spelled, signed correctly */
+static char *sign_text(const struct bw_jwk *key, const char *h, const char *p)
+{
+	struct bw_buf out;
+	uint8_t sig[JWS_SIG_MAX];
+	size_t siglen = 0;
+	char *tok;
+
+	bw_buf_init(&out, T_CAP);
+	assert_int_equal(bw_buf_printf(&out, "%s.%s", h, p), BW_OK);
+	assert_int_equal(jws_sign(key, out.p, out.len, sig, &siglen), BW_OK);
+	assert_int_equal(bw_buf_append_byte(&out, '.'), BW_OK);
+	assert_int_equal(jws_b64_append(&out, sig, siglen), BW_OK);
+	tok = strdup(out.p);
+	bw_buf_free(&out);
+	return tok;
+}
+
+/* set a spare bit of the last character (the text then has a second spelling) */
+static void set_spare_bit(char *b64)
+{
+	static const char alpha[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char *last = b64 + strlen(b64) - 1;
+	const char *at = strchr(alpha, *last);
+
+	assert_non_null(at);
+	assert_int_not_equal(strlen(b64) % 4, 0);
+	*last = alpha[(at - alpha) | 1];
+}
+
+/*
+ * Non-canonical base64url in the header or payload, under a signature that
+ * covers exactly that text: only the canonical-form check can refuse it.
+ */
+static void non_canonical_text_under_valid_signature(void **state)
+{
+	const struct bw_jwk *key = t_key(BW_JWT_HS256);
+	struct bw_jwt_expect ex = t_expect();
+	struct bw_buf h, p;
+	char hb[256], pb[512], *tok;
+	/* lengths not a multiple of 3 bytes, so the last character has spare bits */
+	const char *hdr = "{\"alg\":\"HS256\",\"kid\":\"k-HS256\"}";
+	const char *claims = "{\"iss\":\"" T_ISS "\",\"aud\":\"" T_AUD "\",\"exp\":1700000600}  ";
+
+	(void)state;
+	bw_buf_init(&h, 1024);
+	bw_buf_init(&p, 1024);
+	assert_int_equal(jws_b64_append(&h, hdr, strlen(hdr)), BW_OK);
+	assert_int_equal(jws_b64_append(&p, claims, strlen(claims)), BW_OK);
+	assert_int_not_equal(h.len % 4, 0);
+	assert_int_not_equal(p.len % 4, 0);
+	/* control: the canonical spelling verifies */
+	tok = sign_text(key, h.p, p.p);
+	assert_int_equal(t_verify(tok, key, &ex), BW_JWT_OK);
+	free(tok);
+	/* spare bits set */
+	snprintf(hb, sizeof(hb), "%s", h.p);
+	snprintf(pb, sizeof(pb), "%s", p.p);
+	set_spare_bit(pb);
+	tok = sign_text(key, hb, pb);
+	assert_int_equal(t_verify(tok, key, &ex), BW_JWT_MALFORMED);
+	free(tok);
+	snprintf(pb, sizeof(pb), "%s", p.p);
+	set_spare_bit(hb);
+	tok = sign_text(key, hb, pb);
+	assert_int_equal(t_verify(tok, key, &ex), BW_JWT_MALFORMED);
+	free(tok);
+	/* padding */
+	snprintf(hb, sizeof(hb), "%s", h.p);
+	snprintf(pb, sizeof(pb), "%s%s", p.p, p.len % 4 == 2 ? "==" : "=");
+	tok = sign_text(key, hb, pb);
+	assert_int_equal(t_verify(tok, key, &ex), BW_JWT_MALFORMED);
+	free(tok);
+	snprintf(hb, sizeof(hb), "%s%s", h.p, h.len % 4 == 2 ? "==" : "=");
+	snprintf(pb, sizeof(pb), "%s", p.p);
+	tok = sign_text(key, hb, pb);
+	assert_int_equal(t_verify(tok, key, &ex), BW_JWT_MALFORMED);
+	free(tok);
+	bw_buf_free(&h);
+	bw_buf_free(&p);
 }
 
 static void oversized_token(void **state)
@@ -1102,6 +1185,7 @@ int main(void)
 	        cmocka_unit_test(kid_lookup),
 	        cmocka_unit_test(typ_check),
 	        cmocka_unit_test(segments_and_base64),
+	        cmocka_unit_test(non_canonical_text_under_valid_signature),
 	        cmocka_unit_test(oversized_token),
 	        cmocka_unit_test(claims_dates),
 	        cmocka_unit_test(claims_real_clock),
