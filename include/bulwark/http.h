@@ -123,7 +123,10 @@ struct bw_route {
 	const struct bw_json_schema *schema; /**< JSON bodies: the declared members; NULL:
 	                                          any strict JSON (e.g. CSP reports) */
 	unsigned auth;                       /**< enum bw_auth_kind bits; 0 = public */
-	const char *const *scopes;           /**< NULL-terminated; all required */
+	const char *const *scopes;           /**< NULL-terminated; all required of bearer
+	                                          and API-key principals (else 403
+	                                          insufficient-scope); sessions carry
+	                                          none and are held to `role` instead */
 	const char *role; /**< NULL: any role; "admin": only principals of that role (else 403) */
 	enum bw_csrf_policy csrf; /**< the table check refuses a cookie route without one */
 	/**

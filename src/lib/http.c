@@ -708,7 +708,11 @@ static bool authenticate(struct bw_req *req, enum MHD_Result *r)
 		return false;
 	}
 	req->authenticated = true;
-	for (size_t i = 0; rt->scopes != NULL && rt->scopes[i] != NULL; i++) {
+	/* scopes bound delegated credentials (tokens, API keys); a session is the
+	 * user in person, bounded by the role check below, and carries no scopes */
+	for (size_t i = 0;
+	     req->principal.kind != BW_AUTH_SESSION && rt->scopes != NULL && rt->scopes[i] != NULL;
+	     i++) {
 		if (!has_scope(&req->principal, rt->scopes[i])) {
 			*r = refuse(req, 403, "insufficient-scope", "Insufficient scope",
 			            "The credentials do not grant this action.", NULL);

@@ -31,6 +31,8 @@ struct bw_app {
 	struct bw_secret *mail_key;    /* email verification / reset token hashes */
 	/* OAuth clients (oauth_clients.h): keyed hash of client secrets */
 	struct bw_secret *client_key;
+	/* apikeys: HMAC of API keys (BW_KEY_APIKEY; apikeys.h) */
+	struct bw_secret *apikey_key;
 	/* the audit log (audit_store.c) */
 	struct bw_audit_key *audit_key;
 	struct bw_audit_chain *audit;

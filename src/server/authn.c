@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "apikeys.h"
 #include "sessions.h"
 
 #define BEARER_MAX 8192
@@ -16,6 +17,7 @@ static const struct {
 	enum bw_auth_kind kind;
 	bw_bearer_verify_fn verify;
 } bw_bearer_kinds[] = {
+        {BW_APIKEY_PREFIX, BW_AUTH_APIKEY, bw_apikeys_verify}, /* apikeys.h */
         {NULL, 0, NULL}, /* keeps the array non-empty; skipped */
 };
 

@@ -280,6 +280,32 @@ const struct bw_migration bw_app_migrations[] = {
                               " PRIMARY KEY (client_row_id, jti_hash));"
                               "CREATE INDEX oauth_client_assertions_expires"
                               " ON oauth_client_assertions(expires_at);")},
+        /* API keys (apikeys.h): the HMAC of each key, never the key; scopes
+         * space-separated; revocation deletes the row */
+        {.version = 6,
+         .name = "api_keys",
+         .up = BW_SQL_INIT("CREATE TABLE api_keys ("
+                           " id INTEGER PRIMARY KEY,"
+                           " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+                           " public_id TEXT NOT NULL UNIQUE,"
+                           " name TEXT NOT NULL,"
+                           " key_hash BLOB NOT NULL UNIQUE,"
+                           " scopes TEXT NOT NULL,"
+                           " created_at INTEGER NOT NULL,"
+                           " expires_at INTEGER NOT NULL,"
+                           " last_used_at INTEGER);"
+                           "CREATE INDEX api_keys_user ON api_keys(user_id);"),
+         .up_pg = BW_SQL_INIT("CREATE TABLE api_keys ("
+                              " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                              " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+                              " public_id TEXT NOT NULL UNIQUE,"
+                              " name TEXT NOT NULL,"
+                              " key_hash BYTEA NOT NULL UNIQUE,"
+                              " scopes TEXT NOT NULL,"
+                              " created_at BIGINT NOT NULL,"
+                              " expires_at BIGINT NOT NULL,"
+                              " last_used_at BIGINT);"
+                              "CREATE INDEX api_keys_user ON api_keys(user_id);")},
 };
 
 const size_t bw_app_n_migrations = sizeof(bw_app_migrations) / sizeof(bw_app_migrations[0]);

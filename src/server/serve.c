@@ -21,6 +21,7 @@
 #include "bulwark/fsutil.h"
 #include "bulwark/keys.h"
 #include "bulwark/tls.h"
+#include "apikeys.h"
 #include "listen.h"
 #include "pages.h"
 #include "oauth_clients.h"
@@ -194,6 +195,8 @@ static enum bw_err derive_keys(struct bw_app *app)
 		rc = bw_keys_derive(app->master_key, BW_KEY_REFRESH, 1, &app->oauth_key);
 	if (rc == BW_OK) /* OAuth clients: secret hashes (oauth_clients.c) */
 		rc = bw_keys_derive(app->master_key, BW_KEY_CLIENT, 1, &app->client_key);
+	if (rc == BW_OK)
+		rc = bw_keys_derive(app->master_key, BW_KEY_APIKEY, 1, &app->apikey_key);
 	return rc;
 }
 
@@ -379,6 +382,12 @@ int bw_cmd_serve(int argc, char **argv)
 		fail(app.log, "startup.refused", "mail.smtp_url", why);
 		goto out_tls;
 	}
+	/* apikeys: the API key store (apikeys.c) */
+	rc = bw_apikeys_start(&app);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "keys.master", "the API key store cannot start");
+		goto out_tls;
+	}
 	rc = bw_app_route_table(&routes, &n_routes);
 	if (rc != BW_OK)
 		goto out_tls;
@@ -440,6 +449,7 @@ out_tls:
 	bw_secret_free(app.mail_key);
 	bw_secret_free(app.oauth_key);
 	bw_secret_free(app.client_key);
+	bw_secret_free(app.apikey_key);
 	free(cert_pem);
 	if (key_pem != NULL) {
 		bw_wipe(key_pem, strlen(key_pem));

@@ -89,6 +89,9 @@ static enum bw_err fake_auth(void *ctx, struct bw_req *req, unsigned kinds,
 			out->kind = BW_AUTH_BEARER;
 		} else if (strcmp(authz, "Bearer apikey") == 0) {
 			out->kind = BW_AUTH_APIKEY;
+		} else if (strcmp(authz, "Bearer apikey-read") == 0) {
+			out->kind = BW_AUTH_APIKEY;
+			out->scopes[0] = "notes:read";
 		} else {
 			return BW_ERR_DENIED;
 		}
@@ -98,9 +101,9 @@ static enum bw_err fake_auth(void *ctx, struct bw_req *req, unsigned kinds,
 	if (cookie != NULL && (kinds & BW_AUTH_SESSION)) {
 		if (strcmp(cookie, "s=good") != 0)
 			return BW_ERR_DENIED;
+		/* a session carries no scopes: routes' scopes bind tokens and keys */
 		out->kind = BW_AUTH_SESSION;
 		out->user_id = 8;
-		out->scopes[0] = "notes:read";
 		return BW_OK;
 	}
 	return BW_ERR_NOT_FOUND;
@@ -244,6 +247,11 @@ static const struct bw_route routes[] = {
          .methods = BW_GET | BW_POST,
          .handler = h_whoami,
          .auth = BW_AUTH_BEARER | BW_AUTH_SESSION,
+         .scopes = read_scope},
+        {.path = "/keyed",
+         .methods = BW_GET,
+         .handler = h_whoami,
+         .auth = BW_AUTH_APIKEY | BW_AUTH_SESSION,
          .scopes = read_scope},
 };
 
@@ -454,6 +462,15 @@ static void authentication_scopes_and_csrf(void **state)
 	                           "0\r\n\r\n",
 	                           out, sizeof(out)),
 	                 401); /* only reads are redirected */
+	/* an API key is held to the route's scopes like a token; a session is not */
+	assert_int_equal(
+	        get_with(port, "/keyed", "Authorization: Bearer apikey\r\n", out, sizeof(out)),
+	        403);
+	assert_non_null(strstr(out, "/problems/insufficient-scope"));
+	assert_int_equal(
+	        get_with(port, "/keyed", "Authorization: Bearer apikey-read\r\n", out, sizeof(out)),
+	        200);
+	assert_int_equal(get_with(port, "/keyed", "Cookie: s=good\r\n", out, sizeof(out)), 200);
 	/* a bearer token carries no ambient credential: no CSRF token needed */
 	assert_int_equal(req_with(port, "POST", "Authorization: Bearer good\r\n", out, sizeof(out)),
 	                 200);

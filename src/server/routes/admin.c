@@ -86,11 +86,15 @@ static const struct bw_param export_query[] = {
         {0},
 };
 
+/* tokens and API keys need the admin scope and an admin owner; sessions the role */
+static const char *const admin_scope[] = {"admin", NULL};
+
 const struct bw_route bw_routes_admin[] = {
         {.path = "/v1/admin/audit/verify",
          .methods = BW_GET,
          .handler = audit_verify,
-         .auth = BW_AUTH_SESSION | BW_AUTH_BEARER,
+         .auth = BW_AUTH_SESSION | BW_AUTH_BEARER | BW_AUTH_APIKEY,
+         .scopes = admin_scope,
          .role = "admin",
          .slow = true,
          .no_store = true},
@@ -98,7 +102,8 @@ const struct bw_route bw_routes_admin[] = {
          .methods = BW_GET,
          .handler = audit_export,
          .query_params = export_query,
-         .auth = BW_AUTH_SESSION | BW_AUTH_BEARER,
+         .auth = BW_AUTH_SESSION | BW_AUTH_BEARER | BW_AUTH_APIKEY,
+         .scopes = admin_scope,
          .role = "admin",
          .slow = true,
          .no_store = true},

@@ -1,8 +1,10 @@
 /*
  * me.c — the signed-in user's own account: GET /v1/me, password change,
- * the session list and revocation of one session. Every route here takes
- * only the session cookie, so every unsafe one passes the CSRF checks
- * before its handler runs. Objects are looked up within the user's own rows
+ * the session list and revocation of one session. GET /v1/me also answers
+ * access tokens and API keys that carry the profile scope; every other route
+ * here takes only the session cookie (a token or key cannot change the
+ * password or see and end sessions), so every unsafe one passes the CSRF
+ * checks before its handler runs. Objects are looked up within the user's own rows
  * (WHERE user_id = ?), so another user's session id answers 404.
  */
 #include <string.h>
@@ -374,8 +376,15 @@ static const struct bw_param session_id_param[] = {
         {.name = NULL},
 };
 
+static const char *const profile_scope[] = {"profile", NULL};
+
 const struct bw_route bw_routes_me[] = {
-        {.path = "/v1/me", .methods = BW_GET, .handler = route_me, .auth = BW_AUTH_SESSION},
+        /* the profile: also for access tokens and API keys with the profile scope */
+        {.path = "/v1/me",
+         .methods = BW_GET,
+         .handler = route_me,
+         .auth = BW_AUTH_SESSION | BW_AUTH_BEARER | BW_AUTH_APIKEY,
+         .scopes = profile_scope},
         {.path = "/v1/me/password",
          .methods = BW_POST,
          .handler = route_password,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "../apikeys.h"       /* apikeys: bw_routes_apikeys */
 #include "../pages.h"         /* pages: bw_route_static */
 #include "../oauth_clients.h" /* OAuth clients: admin API, revoke, introspect */
 #include "../sessions.h"      /* accounts: bw_routes_auth, bw_routes_me */
@@ -82,6 +83,7 @@ static const struct {
         {bw_routes_web, &bw_routes_web_n},                     /* the HTML pages and their forms */
         {bw_routes_admin_clients, &bw_routes_admin_clients_n}, /* clients, users */
         {bw_routes_reset, &bw_routes_reset_n},                 /* password reset */
+        {bw_routes_apikeys, &bw_routes_apikeys_n},             /* apikeys: the user's API keys */
 };
 
 enum bw_err bw_app_route_table(struct bw_route **out, size_t *n)
