@@ -437,7 +437,9 @@ static const char *raw_step(struct tc *c, char ch)
 			return NULL;
 		}
 		if (k == c->tag_len && (is_ws(ch) || ch == '/' || ch == '>')) {
-			if (c->state == TC_SCRIPT && !js_quiet(c))
+			/* a line comment may run up to the end tag; a string, block
+			 * comment or regular expression left open is a broken script */
+			if (c->state == TC_SCRIPT && !js_quiet(c) && c->js != TJ_LINE_COMMENT)
 				return "the script ends inside a string, comment or regular "
 				       "expression";
 			if (c->state == TC_STYLE && (c->css != TS_CODE || c->css_esc))

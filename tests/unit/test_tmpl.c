@@ -238,6 +238,8 @@ static const struct bad BAD_TEMPLATES[] = {
         {"<script>x = /'{{v}}/;</script>", 1, "quoted string"},
         {"<script>`${a}`</script>", 1, "template literal"},
         {"<script>var s = \"</script>\";", 1, "inside a string"},
+        {"<script>/* x </script>", 1, "inside a string"},
+        {"<script>x = /a</script>", 1, "inside a string"},
         {"<script><!-- x</script>", 1, "<!"},
         {"<!-- {{v}} -->", 1, "comment"},
         {"<!doctype {{v}}>", 1, "comment"},
@@ -536,7 +538,7 @@ static void nonce_and_script(void **state)
 	        compile1("<style nonce=\"{{csp_nonce}}\">p{}</style>"
 	                 "<script nonce=\"{{csp_nonce}}\">var a = 1 / 2, r = /\"x'/g; // \"\n"
 	                 "function f() { return /'/; }\n"
-	                 "if (a) { b = \"{{v}}\"; }</script><p>{{v}}</p>");
+	                 "if (a) { b = \"{{v}}\"; } // done</script><p>{{v}}</p>");
 	struct bw_tv *vars = bw_tv_record(a);
 	char *got;
 
@@ -547,7 +549,7 @@ static void nonce_and_script(void **state)
 	assert_string_equal(got, "<style nonce=\"AbC-_1\">p{}</style>"
 	                         "<script nonce=\"AbC-_1\">var a = 1 / 2, r = /\"x'/g; "
 	                         "// \"\nfunction f() { return /'/; }\nif (a) { b = \"x\\x22\"; "
-	                         "}</script><p>x&quot;</p>");
+	                         "} // done</script><p>x&quot;</p>");
 	free(got);
 	bw_tmpl_set_free(set);
 	bw_arena_free(a);
