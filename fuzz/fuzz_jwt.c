@@ -13,7 +13,8 @@
  *      HS256 key and then verified: the header and claims checks behind a
  *      valid signature;
  *   2  the data is a JWK JSON object for bw_jwk_from_json;
- *   3  the data is a claims document for the fast path and the strict parser.
+ *   3  the data is a claims document for the fast path and the strict parser,
+ *      and a header for the header fast path and the strict header reader.
  * The seeds (fuzz/corpus/jwt) were written for exactly these keys: HS256
  * key bytes 0x00..0x1f, Ed25519 seed bytes 0x20..0x3f.
  */
@@ -135,6 +136,26 @@ static void jwk_one(const uint8_t *d, size_t n)
 	bw_jwk_free(k2);
 }
 
+static bool same_member(struct bw_str a, bool has_a, struct bw_str b, bool has_b)
+{
+	return has_a == has_b && (!has_a || bw_str_eq(a, b));
+}
+
+/* the header fast path reads only what the strict one reads, the same way */
+static void header_differential(const uint8_t *d, size_t n)
+{
+	struct jws_header fast = {0}, slow = {0};
+	enum bw_err err = BW_OK;
+
+	if (!jws_header_fast(d, n, &fast))
+		return;
+	check(jws_header_slow(d, n, &slow, &err) == BW_JWT_OK && err == BW_OK);
+	check(same_member(fast.alg, fast.has_alg, slow.alg, slow.has_alg));
+	check(same_member(fast.kid, fast.has_kid, slow.kid, slow.has_kid));
+	check(same_member(fast.typ, fast.has_typ, slow.typ, slow.has_typ));
+	json_decref(slow.doc);
+}
+
 static void flat_one(const uint8_t *d, size_t n)
 {
 	const struct bw_json_limits lim = {.max_bytes = BW_JWT_MAX_BYTES, .max_depth = 16};
@@ -149,6 +170,7 @@ static void flat_one(const uint8_t *d, size_t n)
 		check(fast == NULL);
 	json_decref(fast);
 	json_decref(strict);
+	header_differential(d, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,7 +7,7 @@
  * own key or extensions), the key (by kid; its algorithm must be the
  * header's), the signature, and only then the claims are parsed and checked.
  * Nothing is allocated before the signature holds except for headers that
- * leave the fast path (see header_fast).
+ * leave the fast path (see jws_header_fast).
  */
 #include "jwt_internal.h"
 
@@ -29,13 +29,6 @@
 struct jws_parts {
 	struct bw_str header, payload, sig;
 	struct bw_str signing_input; /* header '.' payload */
-};
-
-/* What the verifier reads from a header; strings borrow the decoded bytes or doc. */
-struct jws_header {
-	struct bw_str alg, kid, typ;
-	bool has_alg, has_kid, has_typ;
-	json_t *doc; /* set when the general parser was needed */
 };
 
 static const char *const reason_names[] = {
@@ -144,7 +137,7 @@ static bool split(struct bw_str t, struct jws_parts *parts)
  * members, repeats) returns false and goes to the general strict parser,
  * which decides; so both paths accept exactly the same headers the same way.
  */
-static bool header_fast(const uint8_t *p, size_t n, struct jws_header *h)
+bool jws_header_fast(const uint8_t *p, size_t n, struct jws_header *h)
 {
 	size_t i = 1;
 
@@ -203,8 +196,8 @@ static bool header_str(const json_t *doc, const char *name, struct bw_str *dst, 
 	return true;
 }
 
-static enum bw_jwt_reason header_slow(const uint8_t *p, size_t n, struct jws_header *h,
-                                      enum bw_err *err)
+enum bw_jwt_reason jws_header_slow(const uint8_t *p, size_t n, struct jws_header *h,
+                                   enum bw_err *err)
 {
 	static const char *const refused[] = {"crit", "jwk", "jku", "x5u", "x5c"};
 	const struct bw_json_limits lim = {.max_bytes = DECODED_MAX, .max_depth = HEADER_DEPTH};
@@ -235,10 +228,10 @@ static enum bw_jwt_reason header_read(struct bw_str seg, uint8_t *buf, size_t bu
 
 	if (jws_b64_decode(seg.p, seg.len, buf, bufsize, &n) != BW_OK)
 		return BW_JWT_MALFORMED;
-	if (header_fast(buf, n, h))
+	if (jws_header_fast(buf, n, h))
 		return BW_JWT_OK;
 	*h = (struct jws_header){0};
-	return header_slow(buf, n, h, err);
+	return jws_header_slow(buf, n, h, err);
 }
 
 /* typ values compare case-insensitively, "application/" optional (RFC 7515 §4.1.9) */

@@ -92,6 +92,29 @@ BW_MUST_CHECK enum bw_err jws_sign(const struct bw_jwk *key, const void *msg, si
 BW_MUST_CHECK enum bw_err jws_verify(const struct bw_jwk *key, const void *msg, size_t len,
                                      const uint8_t *sig, size_t siglen);
 
+/* What the verifier reads from a header; strings borrow the decoded bytes or doc. */
+struct jws_header {
+	struct bw_str alg, kid, typ;
+	bool has_alg, has_kid, has_typ;
+	json_t *doc; /* set when the general parser was needed; the caller json_decref()s */
+};
+
+/**
+ * jws_header_fast - the header fast path (jwt.c): true when p[0..n) is the
+ * flat {"alg","kid","typ"} form it reads, with h filled; false means "ask
+ * jws_header_slow", never a refusal. h must start zeroed.
+ */
+bool jws_header_fast(const uint8_t *p, size_t n, struct jws_header *h);
+
+/**
+ * jws_header_slow - the header read by the strict parser: BW_JWT_OK with h
+ * filled, BW_JWT_MALFORMED (not a JSON object, duplicates, too deep; *err
+ * BW_ERR_NOMEM when memory ran out) or BW_JWT_BAD_HEADER (crit, jwk, jku,
+ * x5u, x5c; alg, kid or typ not a string). h must start zeroed.
+ */
+enum bw_jwt_reason jws_header_slow(const uint8_t *p, size_t n, struct jws_header *h,
+                                   enum bw_err *err);
+
 /**
  * jwt_flat_parse - the claims fast path (jwt_flat.c): when p[0..n) is a flat
  * JSON object it handles (see there), *out gets it and true is returned;
