@@ -24,6 +24,7 @@ enum bw_account_status {
 	BW_ACCOUNT_RATE_LIMITED, /**< 429: the RateLimit/Retry-After headers are on the
 	                              request's response already */
 	BW_ACCOUNT_NOT_FOUND,    /**< no such object of this user */
+	BW_ACCOUNT_DENIED,       /**< wrong credentials (one answer for every reason) */
 };
 
 struct bw_account_result {
@@ -40,6 +41,24 @@ struct bw_account_result {
 BW_MUST_CHECK enum bw_err bw_account_presession(struct bw_req *req, struct bw_resp *resp,
                                                 char out[BW_CSRF_SIGNED_SIZE]);
 
+/** What a login gave. */
+struct bw_account_login {
+	enum bw_account_status status;               /**< OK, DENIED or RATE_LIMITED */
+	char public_id[BW_PUBLIC_ID_SIZE];           /**< OK: the user's public id */
+	char csrf_token[BW_CSRF_SESSION_TOKEN_SIZE]; /**< OK: the new session's token */
+};
+
+/**
+ * bw_account_login - the password step of a login (API.md): the login
+ * protection limits (BW_ACCOUNT_RATE_LIMITED), one Argon2id verify whether
+ * or not the account exists (BW_ACCOUNT_DENIED for every failure), then
+ * the session the client came with is dropped and a new one opened, its
+ * cookie on resp (BW_ACCOUNT_OK). Audited. Slow.
+ */
+BW_MUST_CHECK enum bw_err bw_account_login(struct bw_req *req, struct bw_resp *resp,
+                                           struct bw_str email, struct bw_str password,
+                                           struct bw_account_login *out);
+
 /**
  * bw_account_register - register email with password (API.md): the same
  * work and the same BW_ACCOUNT_OK whether or not the email is taken;
@@ -51,6 +70,16 @@ BW_MUST_CHECK enum bw_err bw_account_register(struct bw_req *req, struct bw_str 
                                               struct bw_str password,
                                               char public_id[BW_PUBLIC_ID_SIZE],
                                               struct bw_account_result *out);
+
+/** The signed-in user's profile (strings arena-owned). */
+struct bw_account_profile {
+	struct bw_str public_id, email, role;
+	bool email_verified;
+	int64_t created_at;
+};
+
+/** bw_account_profile - the signed-in user's profile (GET /v1/me, the account page). */
+BW_MUST_CHECK enum bw_err bw_account_profile(struct bw_req *req, struct bw_account_profile *out);
 
 /**
  * bw_account_change_password - the signed-in user's password change: the

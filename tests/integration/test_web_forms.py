@@ -56,7 +56,7 @@ def test_right_token_in_the_form_signs_out(srv):
     c = session(srv)
     r = post_form(c, "/logout", {"csrf_token": c.csrf})
     assert r.status == 303, r.body
-    assert r.getheader("Location") == "/login"
+    assert r.getheader("Location") == "/login?m=signed_out"
     assert r.set_cookies["__Host-bulwark_session"][0] == ""
     assert not alive(c)
     assert logouts(srv) >= 1

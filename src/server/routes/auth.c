@@ -526,14 +526,14 @@ static enum bw_err store_hash(struct bw_app *app, int64_t user_id, const char *h
 	return rc;
 }
 
-static enum bw_err route_login(struct bw_req *req, struct bw_resp *resp)
+enum bw_err bw_account_login(struct bw_req *req, struct bw_resp *resp, struct bw_str email,
+                             struct bw_str password, struct bw_account_login *out)
 {
 	struct bw_app *app = bw_req_app(req);
-	const json_t *body = bw_req_json(req);
 	struct bw_password_params params = bw_auth_params(app);
 	char canon[BW_EMAIL_MAX + 1], token[BW_TOKEN_TEXT_SIZE], csrf[BW_CSRF_SESSION_TOKEN_SIZE];
 	char pid[BW_PUBLIC_ID_SIZE];
-	struct bw_str email, password, old;
+	struct bw_str old;
 	struct bw_cookies cookies;
 	struct bw_token_hash sh;
 	struct user_row u;
@@ -541,14 +541,14 @@ static enum bw_err route_login(struct bw_req *req, struct bw_resp *resp)
 	enum bw_err rc, vrc;
 
 	memset(&u, 0, sizeof(u));
+	memset(out, 0, sizeof(*out));
 	token[0] = '\0';
-	if (bw_json_get_str(body, &credentials_schema, "email", &email) != BW_OK ||
-	    bw_json_get_str(body, &credentials_schema, "password", &password) != BW_OK)
-		return field_error(resp, "(body)", "invalid");
 	valid_email = bw_email_canon(email, canon, sizeof(canon), NULL) == BW_OK;
 	rc = bw_auth_login_limits(req, valid_email ? bw_str_c(canon) : email, &allowed);
-	if (rc != BW_OK || !allowed)
-		return rate_refused(resp);
+	if (rc != BW_OK || !allowed) {
+		out->status = BW_ACCOUNT_RATE_LIMITED;
+		return BW_OK;
+	}
 	if (valid_email) {
 		rc = find_user(app, canon, &u);
 		if (rc != BW_OK && rc != BW_ERR_NOT_FOUND)
@@ -562,8 +562,8 @@ static enum bw_err route_login(struct bw_req *req, struct bw_resp *resp)
 		struct bw_audit_detail d[] = {BW_AUDIT_D_BOOL("known_account", found)};
 
 		bw_app_audit(app, req, "auth.login", BW_AUDIT_FAILURE, found ? u.id : 0, d, 1);
-		rc = bw_resp_problem(resp, 401, "invalid-credentials", "Invalid credentials",
-		                     "The email or password is wrong.", NULL);
+		out->status = BW_ACCOUNT_DENIED;
+		rc = BW_OK;
 		goto out;
 	}
 	/* parameters changed since the hash was made: replace it while we have the password */
@@ -596,11 +596,35 @@ static enum bw_err route_login(struct bw_req *req, struct bw_resp *resp)
 
 		bw_app_audit(app, req, "auth.login", BW_AUDIT_SUCCESS, u.id, d, 2);
 	}
-	rc = bw_auth_json(resp, 200, json_pack("{s:s,s:s}", "id", u.public_id, "csrf_token", csrf));
+	memcpy(out->public_id, u.public_id, sizeof(out->public_id));
+	memcpy(out->csrf_token, csrf, sizeof(out->csrf_token));
 out:
 	bw_wipe(token, sizeof(token));
 	bw_wipe(u.hash, sizeof(u.hash));
 	return rc;
+}
+
+static enum bw_err route_login(struct bw_req *req, struct bw_resp *resp)
+{
+	const json_t *body = bw_req_json(req);
+	struct bw_account_login res;
+	struct bw_str email, password;
+	enum bw_err rc;
+
+	if (bw_json_get_str(body, &credentials_schema, "email", &email) != BW_OK ||
+	    bw_json_get_str(body, &credentials_schema, "password", &password) != BW_OK)
+		return field_error(resp, "(body)", "invalid");
+	rc = bw_account_login(req, resp, email, password, &res);
+	if (rc != BW_OK)
+		return rc;
+	if (res.status == BW_ACCOUNT_RATE_LIMITED)
+		return rate_refused(resp);
+	if (res.status == BW_ACCOUNT_DENIED)
+		return bw_resp_problem(resp, 401, "invalid-credentials", "Invalid credentials",
+		                       "The email or password is wrong.", NULL);
+	return bw_auth_json(
+	        resp, 200,
+	        json_pack("{s:s,s:s}", "id", res.public_id, "csrf_token", res.csrf_token));
 }
 
 /* ---- POST /v1/auth/logout -------------------------------------------------- */

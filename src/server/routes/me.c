@@ -17,17 +17,17 @@
 
 /* ---- GET /v1/me ----------------------------------------------------------- */
 
-static enum bw_err route_me(struct bw_req *req, struct bw_resp *resp)
+enum bw_err bw_account_profile(struct bw_req *req, struct bw_account_profile *out)
 {
 	struct bw_app *app = bw_req_app(req);
 	const struct bw_principal *p = bw_req_principal(req);
 	struct bw_db_conn *c = NULL;
 	struct bw_db_stmt *st = NULL;
 	struct bw_str email, pid, role;
-	int64_t verified = 0, created = 0;
-	json_t *obj = NULL;
+	int64_t verified = 0;
 	enum bw_err rc = bw_db_acquire(app->db, &c);
 
+	memset(out, 0, sizeof(*out));
 	if (rc != BW_OK)
 		return rc;
 	rc = bw_db_prepare(c,
@@ -47,18 +47,33 @@ static enum bw_err route_me(struct bw_req *req, struct bw_resp *resp)
 	if (rc == BW_OK)
 		rc = bw_db_col_int64(st, 3, &verified);
 	if (rc == BW_OK)
-		rc = bw_db_col_int64(st, 4, &created);
+		rc = bw_db_col_int64(st, 4, &out->created_at);
 	if (rc == BW_OK) {
-		obj = json_pack("{s:s%,s:s%,s:s%,s:b,s:I}", "id", pid.p, pid.len, "email", email.p,
-		                email.len, "role", role.p, role.len, "email_verified",
-		                verified != 0, "created_at", (json_int_t)created);
-		rc = obj != NULL ? BW_OK : BW_ERR_NOMEM;
+		/* copied out of the statement, which is finished below */
+		out->public_id = bw_arena_str(bw_req_arena(req), pid);
+		out->email = bw_arena_str(bw_req_arena(req), email);
+		out->role = bw_arena_str(bw_req_arena(req), role);
+		out->email_verified = verified != 0;
+		if (out->public_id.p == NULL || out->email.p == NULL || out->role.p == NULL)
+			rc = BW_ERR_NOMEM;
 	}
 	bw_db_finish(st);
 	bw_db_release(c);
+	return rc;
+}
+
+static enum bw_err route_me(struct bw_req *req, struct bw_resp *resp)
+{
+	struct bw_account_profile u;
+	enum bw_err rc = bw_account_profile(req, &u);
+
 	if (rc != BW_OK)
 		return rc;
-	return bw_auth_json(resp, 200, obj);
+	return bw_auth_json(resp, 200,
+	                    json_pack("{s:s%,s:s%,s:s%,s:b,s:I}", "id", u.public_id.p,
+	                              u.public_id.len, "email", u.email.p, u.email.len, "role",
+	                              u.role.p, u.role.len, "email_verified", u.email_verified,
+	                              "created_at", (json_int_t)u.created_at));
 }
 
 /* ---- POST /v1/me/password ------------------------------------------------- */

@@ -81,6 +81,7 @@ static const struct {
         {bw_routes_me, &bw_routes_me_n},     /* accounts: the signed-in user's own */
         {bw_routes_admin, &bw_routes_admin_n},
         {bw_routes_web, &bw_routes_web_n},                     /* the HTML pages and their forms */
+        {bw_routes_web_account, &bw_routes_web_account_n},     /* the signed-in pages */
         {bw_routes_admin_clients, &bw_routes_admin_clients_n}, /* clients, users */
         {bw_routes_reset, &bw_routes_reset_n},                 /* password reset */
         {bw_routes_apikeys, &bw_routes_apikeys_n},             /* apikeys: the user's API keys */
