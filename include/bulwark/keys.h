@@ -80,6 +80,7 @@ enum bw_key_purpose {
 	BW_KEY_MAILTOKEN = 10, /**< keyed hash of one-time mail tokens (reset, verify) */
 	BW_KEY_WEBHOOK = 11,   /**< encryption of webhook signing secrets */
 	BW_KEY_CLIENT = 12,    /**< keyed hash of OAuth client secrets */
+	BW_KEY_MFA = 13,       /**< keyed hash of MFA backup codes and MFA tokens */
 	BW_KEY__END            /**< one past the last purpose */
 };
 

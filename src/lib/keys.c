@@ -25,12 +25,19 @@ _Static_assert(BW_PURPOSE_KEY_BYTES >= crypto_kdf_BYTES_MIN &&
                "purpose key size");
 
 static const char *const purpose_names[BW_KEY__END] = {
-        [BW_KEY_SESSION] = "session",     [BW_KEY_CSRF] = "csrf",
-        [BW_KEY_FIELD] = "field",         [BW_KEY_AUDIT] = "audit",
-        [BW_KEY_BACKUP] = "backup",       [BW_KEY_APIKEY] = "apikey",
-        [BW_KEY_RATELIMIT] = "ratelimit", [BW_KEY_SIGNING] = "signing",
-        [BW_KEY_REFRESH] = "refresh",     [BW_KEY_MAILTOKEN] = "mailtoken",
-        [BW_KEY_WEBHOOK] = "webhook",     [BW_KEY_CLIENT] = "client",
+        [BW_KEY_SESSION] = "session",
+        [BW_KEY_CSRF] = "csrf",
+        [BW_KEY_FIELD] = "field",
+        [BW_KEY_AUDIT] = "audit",
+        [BW_KEY_BACKUP] = "backup",
+        [BW_KEY_APIKEY] = "apikey",
+        [BW_KEY_RATELIMIT] = "ratelimit",
+        [BW_KEY_SIGNING] = "signing",
+        [BW_KEY_REFRESH] = "refresh",
+        [BW_KEY_MAILTOKEN] = "mailtoken",
+        [BW_KEY_WEBHOOK] = "webhook",
+        [BW_KEY_CLIENT] = "client",
+        [BW_KEY_MFA] = "mfa",
 };
 
 const char *bw_key_purpose_name(enum bw_key_purpose purpose)

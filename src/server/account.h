@@ -25,6 +25,11 @@ enum bw_account_status {
 	                              request's response already */
 	BW_ACCOUNT_NOT_FOUND,    /**< no such object of this user */
 	BW_ACCOUNT_DENIED,       /**< wrong credentials (one answer for every reason) */
+	BW_ACCOUNT_REAUTH,       /**< a sensitive action without a recent proof of identity:
+	                              re-authenticate first (reauth.h) */
+	BW_ACCOUNT_MFA_REQUIRED, /**< login: the password is right and a second factor is in
+	                              force: no session yet; the code goes to the MFA step
+	                              with the token given (mfa.h, POST /v1/auth/mfa) */
 };
 
 struct bw_account_result {
@@ -43,17 +48,20 @@ BW_MUST_CHECK enum bw_err bw_account_presession(struct bw_req *req, struct bw_re
 
 /** What a login gave. */
 struct bw_account_login {
-	enum bw_account_status status;               /**< OK, DENIED or RATE_LIMITED */
-	char public_id[BW_PUBLIC_ID_SIZE];           /**< OK: the user's public id */
+	enum bw_account_status status;     /**< OK, DENIED, RATE_LIMITED or MFA_REQUIRED */
+	char public_id[BW_PUBLIC_ID_SIZE]; /**< OK: the user's public id */
 	char csrf_token[BW_CSRF_SESSION_TOKEN_SIZE]; /**< OK: the new session's token */
+	char mfa_token[BW_TOKEN_TEXT_SIZE];          /**< MFA_REQUIRED: wipe once handed over */
 };
 
 /**
  * bw_account_login - the password step of a login (API.md): the login
  * protection limits (BW_ACCOUNT_RATE_LIMITED), one Argon2id verify whether
- * or not the account exists (BW_ACCOUNT_DENIED for every failure), then
- * the session the client came with is dropped and a new one opened, its
- * cookie on resp (BW_ACCOUNT_OK). Audited. Slow.
+ * or not the account exists (BW_ACCOUNT_DENIED for every failure); for an
+ * account with a second factor in force, no session but an MFA token
+ * (BW_ACCOUNT_MFA_REQUIRED); otherwise the session the client came with is
+ * dropped and a new one opened, its cookie on resp (BW_ACCOUNT_OK).
+ * Audited. Slow.
  */
 BW_MUST_CHECK enum bw_err bw_account_login(struct bw_req *req, struct bw_resp *resp,
                                            struct bw_str email, struct bw_str password,
@@ -82,7 +90,8 @@ struct bw_account_profile {
 BW_MUST_CHECK enum bw_err bw_account_profile(struct bw_req *req, struct bw_account_profile *out);
 
 /**
- * bw_account_change_password - the signed-in user's password change: the
+ * bw_account_change_password - the signed-in user's password change, a
+ * sensitive action (BW_ACCOUNT_REAUTH without a recent proof): the
  * current password checked under the login protection, the new one under
  * the policy; on BW_ACCOUNT_OK every session of the user ended and this one
  * was replaced (its new cookie is on resp, so the request's CSRF token is

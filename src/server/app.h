@@ -50,6 +50,10 @@ struct bw_app {
 	struct bw_secret *oauth_key;
 	/* outgoing mail: the worker and relay settings (mail.c) */
 	struct bw_mailer *mailer;
+	/* MFA (mfa.h): BW_KEY_FIELD seals TOTP secrets at rest; BW_KEY_MFA keys the
+	 * hashes of backup codes and MFA tokens */
+	struct bw_secret *field_key;
+	struct bw_secret *mfa_key;
 };
 
 /**

@@ -306,6 +306,65 @@ const struct bw_migration bw_app_migrations[] = {
                               " expires_at BIGINT NOT NULL,"
                               " last_used_at BIGINT);"
                               "CREATE INDEX api_keys_user ON api_keys(user_id);")},
+        /* MFA (mfa.h): per-user TOTP key, sealed with XChaCha20-Poly1305 under the
+         * field key (key_id names it) with its state and the last accepted time
+         * step (replay floor); backup codes as keyed hashes (single use); the
+         * login's MFA tokens as keyed hashes with their attempt count and the
+         * password change time they were issued under. */
+        {.version = 7,
+         .name = "mfa",
+         .up = BW_SQL_INIT("CREATE TABLE mfa_totp ("
+                           " user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+                           " secret BLOB NOT NULL,"
+                           " key_id TEXT NOT NULL,"
+                           " state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed')),"
+                           " created_at INTEGER NOT NULL,"
+                           " confirmed_at INTEGER,"
+                           " last_step INTEGER NOT NULL);"
+                           "CREATE TABLE mfa_backup_codes ("
+                           " id INTEGER PRIMARY KEY,"
+                           " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+                           " code_hash BLOB NOT NULL UNIQUE,"
+                           " created_at INTEGER NOT NULL,"
+                           " used_at INTEGER);"
+                           "CREATE INDEX mfa_backup_codes_user ON mfa_backup_codes(user_id);"
+                           "CREATE TABLE mfa_tokens ("
+                           " id INTEGER PRIMARY KEY,"
+                           " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+                           " token_hash BLOB NOT NULL UNIQUE,"
+                           " created_at INTEGER NOT NULL,"
+                           " expires_at INTEGER NOT NULL,"
+                           " attempts INTEGER NOT NULL,"
+                           " auth_time INTEGER NOT NULL,"
+                           " password_changed_at INTEGER NOT NULL);"
+                           "CREATE INDEX mfa_tokens_user ON mfa_tokens(user_id);"
+                           "CREATE INDEX mfa_tokens_expires ON mfa_tokens(expires_at);"),
+         .up_pg = BW_SQL_INIT("CREATE TABLE mfa_totp ("
+                              " user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+                              " secret BYTEA NOT NULL,"
+                              " key_id TEXT NOT NULL,"
+                              " state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed')),"
+                              " created_at BIGINT NOT NULL,"
+                              " confirmed_at BIGINT,"
+                              " last_step BIGINT NOT NULL);"
+                              "CREATE TABLE mfa_backup_codes ("
+                              " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                              " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+                              " code_hash BYTEA NOT NULL UNIQUE,"
+                              " created_at BIGINT NOT NULL,"
+                              " used_at BIGINT);"
+                              "CREATE INDEX mfa_backup_codes_user ON mfa_backup_codes(user_id);"
+                              "CREATE TABLE mfa_tokens ("
+                              " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                              " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+                              " token_hash BYTEA NOT NULL UNIQUE,"
+                              " created_at BIGINT NOT NULL,"
+                              " expires_at BIGINT NOT NULL,"
+                              " attempts BIGINT NOT NULL,"
+                              " auth_time BIGINT NOT NULL,"
+                              " password_changed_at BIGINT NOT NULL);"
+                              "CREATE INDEX mfa_tokens_user ON mfa_tokens(user_id);"
+                              "CREATE INDEX mfa_tokens_expires ON mfa_tokens(expires_at);")},
 };
 
 const size_t bw_app_n_migrations = sizeof(bw_app_migrations) / sizeof(bw_app_migrations[0]);

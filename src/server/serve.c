@@ -24,6 +24,7 @@
 #include "apikeys.h"
 #include "listen.h"
 #include "pages.h"
+#include "mfa.h" /* accounts: the second factor */
 #include "oauth_clients.h"
 #include "mail.h"
 #include "sessions.h" /* accounts */
@@ -197,6 +198,10 @@ static enum bw_err derive_keys(struct bw_app *app)
 		rc = bw_keys_derive(app->master_key, BW_KEY_CLIENT, 1, &app->client_key);
 	if (rc == BW_OK)
 		rc = bw_keys_derive(app->master_key, BW_KEY_APIKEY, 1, &app->apikey_key);
+	if (rc == BW_OK) /* MFA: TOTP secrets at rest, backup-code and MFA-token hashes */
+		rc = bw_keys_derive(app->master_key, BW_KEY_FIELD, 1, &app->field_key);
+	if (rc == BW_OK)
+		rc = bw_keys_derive(app->master_key, BW_KEY_MFA, 1, &app->mfa_key);
 	return rc;
 }
 
@@ -388,6 +393,12 @@ int bw_cmd_serve(int argc, char **argv)
 		fail(app.log, "startup.refused", "keys.master", "the API key store cannot start");
 		goto out_tls;
 	}
+	/* accounts: the second factor (mfa.c) */
+	rc = bw_mfa_start(&app);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "database.url", "the MFA store cannot start");
+		goto out_tls;
+	}
 	rc = bw_app_route_table(&routes, &n_routes);
 	if (rc != BW_OK)
 		goto out_tls;
@@ -448,6 +459,8 @@ out_tls:
 	bw_secret_free(app.csrf_key);
 	bw_secret_free(app.mail_key);
 	bw_secret_free(app.oauth_key);
+	bw_secret_free(app.field_key);
+	bw_secret_free(app.mfa_key);
 	bw_secret_free(app.client_key);
 	bw_secret_free(app.apikey_key);
 	free(cert_pem);

@@ -347,6 +347,32 @@ enum bw_err bw_sessions_delete_others(struct bw_app *app, int64_t user_id,
 	                    user_id, keep, (struct bw_str){NULL, 0}, n);
 }
 
+enum bw_err bw_sessions_set_auth_time(struct bw_app *app, const struct bw_token_hash *hash,
+                                      int64_t t)
+{
+	struct bw_db_conn *c = NULL;
+	struct bw_db_stmt *st = NULL;
+	uint64_t n = 0;
+	enum bw_err rc = bw_db_acquire(app->db, &c);
+	bool row;
+
+	if (rc != BW_OK)
+		return rc;
+	rc = bw_db_prepare(c, BW_SQL("UPDATE sessions SET auth_time = ? WHERE token_hash = ?"),
+	                   &st);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 1, t);
+	if (rc == BW_OK)
+		rc = bw_db_bind_blob(st, 2, hash->bytes, sizeof(hash->bytes));
+	if (rc == BW_OK)
+		rc = bw_db_step(st, &row);
+	if (rc == BW_OK)
+		rc = bw_db_changes(st, &n);
+	bw_db_finish(st);
+	bw_db_release(c);
+	return rc == BW_OK && n != 1 ? BW_ERR_NOT_FOUND : rc;
+}
+
 enum bw_err bw_sessions_revoke(struct bw_app *app, int64_t user_id, struct bw_str public_id)
 {
 	uint64_t n = 0;

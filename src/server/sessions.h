@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "bulwark/csrf.h"
 #include "bulwark/password.h"
 #include "bulwark/token.h"
 
@@ -105,6 +106,14 @@ BW_MUST_CHECK enum bw_err bw_sessions_delete_others(struct bw_app *app, int64_t 
                                                     const struct bw_token_hash *keep, uint64_t *n);
 
 /**
+ * bw_sessions_set_auth_time - record a fresh proof of identity (re-
+ * authentication) at t on the session with this stored hash.
+ * BW_ERR_NOT_FOUND when it is gone.
+ */
+BW_MUST_CHECK enum bw_err bw_sessions_set_auth_time(struct bw_app *app,
+                                                    const struct bw_token_hash *hash, int64_t t);
+
+/**
  * bw_sessions_revoke - delete user_id's session whose public id is
  * public_id (borrowed). BW_ERR_NOT_FOUND when the user has no such session
  * (another user's id is not found either).
@@ -167,6 +176,21 @@ struct bw_password_params bw_auth_params(const struct bw_app *app);
 BW_MUST_CHECK enum bw_err bw_auth_login_limits(struct bw_req *req, struct bw_str account,
                                                bool *allowed);
 
+/** Size of a buffer for a stored (canonical) email and its NUL. */
+#define BW_AUTH_EMAIL_SIZE 256
+
+/**
+ * bw_auth_load_account - user_id's password hash and canonical email into
+ * hash and email (wipe hash after use). BW_ERR_NOT_FOUND for no such user.
+ */
+BW_MUST_CHECK enum bw_err bw_auth_load_account(struct bw_app *app, int64_t user_id,
+                                               char hash[BW_PASSWORD_HASH_MAX],
+                                               char email[BW_AUTH_EMAIL_SIZE]);
+
+/** bw_auth_user_public_id - user_id's public id into out. */
+BW_MUST_CHECK enum bw_err bw_auth_user_public_id(struct bw_app *app, int64_t user_id,
+                                                 char out[BW_PUBLIC_ID_SIZE]);
+
 /** bw_auth_json - answer status with obj (a new reference, always released). */
 BW_MUST_CHECK enum bw_err bw_auth_json(struct bw_resp *resp, unsigned status, json_t *obj);
 
@@ -183,6 +207,18 @@ BW_MUST_CHECK enum bw_err bw_auth_session_cookie(struct bw_req *req, struct bw_r
  * status (204 for the API, a redirect for the page).
  */
 BW_MUST_CHECK enum bw_err bw_auth_logout(struct bw_req *req, struct bw_resp *resp);
+
+/**
+ * bw_auth_open_session - the end of a successful login (the password, or
+ * the password and then the MFA code): the session the client came with
+ * (fixated or old) is deleted, a new one opened for user_id with auth_time,
+ * and its Set-Cookie added to resp. csrf gets the new session's CSRF
+ * token, pid its public id (for the audit record).
+ */
+BW_MUST_CHECK enum bw_err bw_auth_open_session(struct bw_req *req, struct bw_resp *resp,
+                                               int64_t user_id, int64_t auth_time,
+                                               char csrf[BW_CSRF_SESSION_TOKEN_SIZE],
+                                               char pid[BW_PUBLIC_ID_SIZE]);
 
 /* routes/auth.c and routes/me.c: the route groups (routes/table.c) */
 extern const struct bw_route bw_routes_auth[];

@@ -19,6 +19,7 @@
 
 #include "../account.h"
 #include "../mail.h"
+#include "../mfa.h"
 #include "../sessions.h"
 #include "bulwark/buf.h"
 #include "bulwark/cookie.h"
@@ -533,9 +534,8 @@ enum bw_err bw_account_login(struct bw_req *req, struct bw_resp *resp, struct bw
 	struct bw_password_params params = bw_auth_params(app);
 	char canon[BW_EMAIL_MAX + 1], token[BW_TOKEN_TEXT_SIZE], csrf[BW_CSRF_SESSION_TOKEN_SIZE];
 	char pid[BW_PUBLIC_ID_SIZE];
-	struct bw_str old;
-	struct bw_cookies cookies;
-	struct bw_token_hash sh;
+	enum bw_mfa_state mfa = BW_MFA_NONE;
+	unsigned backup_left = 0;
 	struct user_row u;
 	bool valid_email, allowed = false, found = false, rehash = false;
 	enum bw_err rc, vrc;
@@ -575,18 +575,22 @@ enum bw_err bw_account_login(struct bw_req *req, struct bw_resp *resp, struct bw
 			                 fresh); /* the old hash still works; retried next time */
 		bw_wipe(fresh, sizeof(fresh));
 	}
-	/* session fixation: whatever session the client came with is discarded */
-	if (presented_session(req, &cookies, &old)) {
-		rc = bw_sessions_delete_token(app, old);
+	/* a second factor in force: no session yet, a token for POST /v1/auth/mfa */
+	rc = bw_mfa_status(app, u.id, &mfa, &backup_left);
+	if (rc != BW_OK)
+		goto out;
+	if (mfa == BW_MFA_CONFIRMED) {
+		struct bw_audit_detail d[] = {BW_AUDIT_D_BOOL("mfa_required", true),
+		                              BW_AUDIT_D_BOOL("rehashed", rehash)};
+
+		rc = bw_mfa_token_issue(app, u.id, (int64_t)time(NULL), out->mfa_token);
 		if (rc != BW_OK)
 			goto out;
+		bw_app_audit(app, req, "auth.login_password", BW_AUDIT_SUCCESS, u.id, d, 2);
+		out->status = BW_ACCOUNT_MFA_REQUIRED;
+		goto out;
 	}
-	rc = bw_sessions_create(app, u.id, (int64_t)time(NULL), bw_req_client_ip(req),
-	                        bw_req_header(req, "User-Agent"), token, &sh, pid, NULL);
-	if (rc == BW_OK)
-		rc = bw_csrf_session_token(app->csrf_key, &sh, csrf);
-	if (rc == BW_OK)
-		rc = bw_auth_session_cookie(req, resp, token);
+	rc = bw_auth_open_session(req, resp, u.id, (int64_t)time(NULL), csrf, pid);
 	if (rc != BW_OK)
 		goto out;
 	{
@@ -622,9 +626,42 @@ static enum bw_err route_login(struct bw_req *req, struct bw_resp *resp)
 	if (res.status == BW_ACCOUNT_DENIED)
 		return bw_resp_problem(resp, 401, "invalid-credentials", "Invalid credentials",
 		                       "The email or password is wrong.", NULL);
+	if (res.status == BW_ACCOUNT_MFA_REQUIRED) {
+		rc = bw_auth_json(
+		        resp, 200,
+		        json_pack("{s:b,s:s}", "mfa_required", 1, "mfa_token", res.mfa_token));
+		bw_wipe(res.mfa_token, sizeof(res.mfa_token));
+		return rc;
+	}
 	return bw_auth_json(
 	        resp, 200,
 	        json_pack("{s:s,s:s}", "id", res.public_id, "csrf_token", res.csrf_token));
+}
+
+enum bw_err bw_auth_open_session(struct bw_req *req, struct bw_resp *resp, int64_t user_id,
+                                 int64_t auth_time, char csrf[BW_CSRF_SESSION_TOKEN_SIZE],
+                                 char pid[BW_PUBLIC_ID_SIZE])
+{
+	struct bw_app *app = bw_req_app(req);
+	char token[BW_TOKEN_TEXT_SIZE];
+	struct bw_cookies cookies;
+	struct bw_token_hash sh;
+	struct bw_str old;
+	enum bw_err rc = BW_OK;
+
+	/* session fixation: whatever session the client came with is discarded */
+	if (presented_session(req, &cookies, &old))
+		rc = bw_sessions_delete_token(app, old);
+	if (rc != BW_OK)
+		return rc;
+	rc = bw_sessions_create(app, user_id, auth_time, bw_req_client_ip(req),
+	                        bw_req_header(req, "User-Agent"), token, &sh, pid, NULL);
+	if (rc == BW_OK)
+		rc = bw_csrf_session_token(app->csrf_key, &sh, csrf);
+	if (rc == BW_OK)
+		rc = bw_auth_session_cookie(req, resp, token);
+	bw_wipe(token, sizeof(token));
+	return rc;
 }
 
 /* ---- POST /v1/auth/logout -------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "../account.h"
+#include "../reauth.h"
 #include "../sessions.h"
 #include "bulwark/cookie.h"
 #include "bulwark/password.h"
@@ -90,7 +91,7 @@ static const struct bw_json_schema password_schema = {password_fields, 2};
 
 struct account {
 	char hash[BW_PASSWORD_HASH_MAX];
-	char email[256];
+	char email[BW_AUTH_EMAIL_SIZE];
 };
 
 static enum bw_err load_account(struct bw_app *app, int64_t user_id, struct account *a)
@@ -122,6 +123,47 @@ static enum bw_err load_account(struct bw_app *app, int64_t user_id, struct acco
 	}
 	bw_db_finish(st);
 	bw_db_release(c);
+	return rc;
+}
+
+enum bw_err bw_auth_user_public_id(struct bw_app *app, int64_t user_id, char out[BW_PUBLIC_ID_SIZE])
+{
+	struct bw_db_conn *c = NULL;
+	struct bw_db_stmt *st = NULL;
+	struct bw_str pid;
+	enum bw_err rc = bw_db_acquire(app->db, &c);
+
+	if (rc != BW_OK)
+		return rc;
+	rc = bw_db_prepare(c, BW_SQL("SELECT public_id FROM users WHERE id = ?"), &st);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 1, user_id);
+	if (rc == BW_OK)
+		rc = bw_db_step_one(st);
+	if (rc == BW_OK)
+		rc = bw_db_col_text(st, 0, &pid);
+	if (rc == BW_OK && pid.len != BW_PUBLIC_ID_LEN)
+		rc = BW_ERR_INTERNAL;
+	if (rc == BW_OK) {
+		memcpy(out, pid.p, pid.len);
+		out[pid.len] = '\0';
+	}
+	bw_db_finish(st);
+	bw_db_release(c);
+	return rc;
+}
+
+enum bw_err bw_auth_load_account(struct bw_app *app, int64_t user_id,
+                                 char hash[BW_PASSWORD_HASH_MAX], char email[BW_AUTH_EMAIL_SIZE])
+{
+	struct account a;
+	enum bw_err rc = load_account(app, user_id, &a);
+
+	if (rc == BW_OK) {
+		memcpy(hash, a.hash, sizeof(a.hash));
+		memcpy(email, a.email, sizeof(a.email));
+	}
+	bw_wipe(&a, sizeof(a));
 	return rc;
 }
 
@@ -171,6 +213,12 @@ enum bw_err bw_account_change_password(struct bw_req *req, struct bw_resp *resp,
 	memset(&a, 0, sizeof(a));
 	token[0] = '\0';
 	hash[0] = '\0';
+	/* a sensitive action (API.md): the current password alone would let a thief
+	 * holding the session and the password skip the second factor */
+	if (!bw_reauth_fresh(req)) {
+		out->status = BW_ACCOUNT_REAUTH;
+		return BW_OK;
+	}
 	rc = load_account(app, p->user_id, &a);
 	if (rc != BW_OK)
 		goto out;
@@ -239,6 +287,8 @@ static enum bw_err route_password(struct bw_req *req, struct bw_resp *resp)
 	rc = bw_account_change_password(req, resp, current, fresh, &res);
 	if (rc != BW_OK)
 		return rc;
+	if (res.status == BW_ACCOUNT_REAUTH)
+		return bw_reauth_problem(resp);
 	if (res.status == BW_ACCOUNT_RATE_LIMITED)
 		return bw_resp_problem(resp, 429, "rate-limited", "Too many requests",
 		                       "Slow down and retry after the time given in Retry-After.",

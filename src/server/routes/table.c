@@ -12,6 +12,7 @@
 #include "../sessions.h"      /* accounts: bw_routes_auth, bw_routes_me */
 #include "../web.h"           /* the HTML pages: bw_routes_web */
 #include "../reset.h"         /* password reset: bw_routes_reset */
+#include "../mfa.h"           /* accounts: bw_routes_mfa */
 
 const struct bw_route bw_routes_ops[] = {
         {.path = "/healthz",
@@ -79,6 +80,7 @@ static const struct {
         {bw_routes_ops, &bw_routes_ops_n},
         {bw_routes_auth, &bw_routes_auth_n}, /* accounts: register, login, logout, csrf */
         {bw_routes_me, &bw_routes_me_n},     /* accounts: the signed-in user's own */
+        {bw_routes_mfa, &bw_routes_mfa_n},   /* accounts: MFA, second step, re-auth */
         {bw_routes_admin, &bw_routes_admin_n},
         {bw_routes_web, &bw_routes_web_n},                     /* the HTML pages and their forms */
         {bw_routes_web_account, &bw_routes_web_account_n},     /* the signed-in pages */
