@@ -661,6 +661,7 @@ static enum bw_err issue_tx(struct bw_db_conn *c, void *vctx)
 {
 	struct issue_ctx *x = vctx;
 	struct bw_db_stmt *st = NULL;
+	int64_t changed = 0;
 	enum bw_err rc;
 	bool row;
 
@@ -681,11 +682,21 @@ static enum bw_err issue_tx(struct bw_db_conn *c, void *vctx)
 	if (rc != BW_OK)
 		return rc;
 	/* the password proof it carries: the hash's change time as the login saw it */
+	rc = bw_db_prepare(c, BW_SQL("SELECT password_changed_at FROM users WHERE id = ?"), &st);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 1, x->user_id);
+	if (rc == BW_OK)
+		rc = bw_db_step_one(st);
+	if (rc == BW_OK)
+		rc = bw_db_col_int64(st, 0, &changed);
+	bw_db_finish(st);
+	st = NULL;
+	if (rc != BW_OK)
+		return rc;
 	rc = bw_db_prepare(c,
-	                   BW_SQL("INSERT INTO mfa_tokens (user_id, token_hash, created_at, "
-	                          "expires_at, attempts, auth_time, password_changed_at) "
-	                          "SELECT id, ?, ?, ?, 0, ?, password_changed_at FROM users "
-	                          "WHERE id = ?"),
+	                   BW_SQL("INSERT INTO mfa_tokens (token_hash, created_at, expires_at, "
+	                          "attempts, auth_time, user_id, password_changed_at) "
+	                          "VALUES (?, ?, ?, 0, ?, ?, ?)"),
 	                   &st);
 	if (rc == BW_OK)
 		rc = bw_db_bind_blob(st, 1, x->hash->bytes, sizeof(x->hash->bytes));
@@ -697,6 +708,8 @@ static enum bw_err issue_tx(struct bw_db_conn *c, void *vctx)
 		rc = bw_db_bind_int64(st, 4, x->auth_time);
 	if (rc == BW_OK)
 		rc = bw_db_bind_int64(st, 5, x->user_id);
+	if (rc == BW_OK)
+		rc = bw_db_bind_int64(st, 6, changed);
 	if (rc == BW_OK)
 		rc = bw_db_step(st, &row);
 	bw_db_finish(st);

@@ -77,3 +77,47 @@ def test_audit_chain_on_postgresql(pg_server, tmp_path):
     r = run_bulwark("audit", "verify", "--data-dir", pg_server.data_dir, "--database", APP)
     assert r.returncode == 0, r.stdout + r.stderr
     assert b'"verdict":"intact"' in r.stdout
+
+
+def test_mfa_on_postgresql(pg_server):
+    """Enrolment, the two-step login, replay refusal, a backup code, re-auth
+    with a code and disabling, through the runtime role."""
+    import json
+    import time
+
+    import pyotp
+
+    from test_accounts import Client
+
+    c = Client(pg_server)
+    assert c.register("pg-mfa@example.com", password=PASSWORD).status == 201
+    assert c.login("pg-mfa@example.com", password=PASSWORD).status == 200
+    r = c.request("POST", "/v1/me/mfa/totp")
+    assert r.status == 200, r.body
+    totp = pyotp.TOTP(json.loads(r.body)["secret"])
+    while not 3 <= time.time() % 30 <= 24:
+        time.sleep(0.5)
+    r = c.request("POST", "/v1/me/mfa/totp/confirm", json_body={"code": totp.at(time.time() - 30)})
+    assert r.status == 200, r.body
+    body = json.loads(r.body)
+    c.csrf, backup = body["csrf_token"], body["backup_codes"]
+
+    def two_step(otp):
+        d = Client(pg_server)
+        d.presession()
+        r = d.request("POST", "/v1/auth/login",
+                      json_body={"email": "pg-mfa@example.com", "password": PASSWORD})
+        assert r.status == 200 and json.loads(r.body)["mfa_required"] is True, r.body
+        return d.request("POST", "/v1/auth/mfa",
+                         json_body={"mfa_token": json.loads(r.body)["mfa_token"], "code": otp})
+
+    now = totp.at(time.time())
+    assert two_step(now).status == 200
+    assert two_step(now).status == 401  # replay
+    assert two_step(backup[0]).status == 200
+    assert two_step(backup[0]).status == 401
+    r = c.request("POST", "/v1/auth/reauth", json_body={"code": totp.at(time.time() + 30)})
+    assert r.status == 204, r.body
+    assert json.loads(c.request("GET", "/v1/me/mfa").body)["backup_codes_remaining"] == 9
+    assert c.request("DELETE", "/v1/me/mfa/totp").status == 204
+    assert json.loads(c.request("GET", "/v1/me/mfa").body)["totp"] == "none"
