@@ -125,6 +125,29 @@ static bool raw_once(const struct case_ *c)
 	}
 }
 
+/* the MAC alone, as bw_jwt_verify computes it (key kept absorbed) */
+static bool mac_once(const struct case_ *c)
+{
+	return jws_verify(c->key, c->si, c->silen, c->sig, c->siglen) == BW_OK;
+}
+
+/* the claims object alone: decoded payload to a jansson tree and freed again */
+static bool claims_once(const struct case_ *c)
+{
+	static uint8_t buf[BW_JWT_MAX_BYTES];
+	const char *p = (const char *)memchr(c->token.p, '.', c->token.len) + 1;
+	size_t n = 0;
+	json_t *o = NULL;
+	enum bw_err err = BW_OK;
+
+	if (jws_b64_decode(p, (size_t)((const char *)c->si + c->silen - p), buf, sizeof(buf), &n) !=
+	            BW_OK ||
+	    !jwt_flat_parse(buf, n, &o, &err) || err != BW_OK)
+		return false;
+	json_decref(o);
+	return true;
+}
+
 /* median ns per call of f over BATCHES batches of about secs each */
 static double measure(bool (*f)(const struct case_ *), const struct case_ *c, double secs)
 {
@@ -241,6 +264,9 @@ int main(int argc, char **argv)
 	}
 	printf("\nHS256 goal ≤ %.0f ns per verify: %.0f ns — %s.\n", HS256_GOAL_NS, hs_ns,
 	       hs_ns <= HS256_GOAL_NS ? "met" : "**not met**");
+	printf("Of that, the MAC with the key kept absorbed: %.0f ns; decoding the payload and "
+	       "building the claims object the caller gets (and freeing it): %.0f ns.\n",
+	       measure(mac_once, &cases[0], secs), measure(claims_once, &cases[0], secs));
 	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
 		bw_jwk_free(cases[i].key);
 		OPENSSL_free(cases[i].der);

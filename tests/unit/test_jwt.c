@@ -508,6 +508,38 @@ static void wrong_signature_lengths(void **state)
 	}
 }
 
+/* every prefix and every one-character change of a valid token is refused */
+static void truncations_and_substitutions(void **state)
+{
+	struct bw_jwt_expect ex = t_expect();
+
+	(void)state;
+	for (int i = 0; i < N_ALGS; i++) {
+		const struct bw_jwk *key = t_key(ALG_AT(i));
+		char *tok = t_sign_std(key, "JWT");
+		size_t len = strlen(tok);
+		char *cut = malloc(len + 1);
+
+		assert_non_null(cut);
+		assert_int_equal(t_verify(tok, key, &ex), BW_JWT_OK);
+		for (size_t n = 0; n < len; n++) {
+			memcpy(cut, tok, n);
+			cut[n] = '\0';
+			assert_int_not_equal(t_verify(cut, key, &ex), BW_JWT_OK);
+		}
+		/* substitutions are costly for RSA and ECDSA: every character for the fast ones */
+		for (size_t at = 0; at < len; at += ALG_AT(i) == BW_JWT_HS256 ? 1 : 7) {
+			char was = tok[at];
+
+			tok[at] = was == 'A' ? 'Q' : 'A';
+			assert_int_not_equal(t_verify(tok, key, &ex), BW_JWT_OK);
+			tok[at] = was;
+		}
+		free(cut);
+		free(tok);
+	}
+}
+
 /* ---- header refusals ------------------------------------------------------------------ */
 
 static void alg_none_and_unknown(void **state)
@@ -1177,6 +1209,7 @@ int main(void)
 	        cmocka_unit_test(alg_confusion_public_key_as_hmac_secret),
 	        cmocka_unit_test(es256_signature_ranges),
 	        cmocka_unit_test(wrong_signature_lengths),
+	        cmocka_unit_test(truncations_and_substitutions),
 	        cmocka_unit_test(alg_none_and_unknown),
 	        cmocka_unit_test(crit_and_embedded_keys),
 	        cmocka_unit_test(duplicate_members),
