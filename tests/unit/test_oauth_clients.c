@@ -471,6 +471,65 @@ static void refuses_bad_registrations(void **state)
 	assert_int_equal(n_clients(s), before);
 }
 
+/* A JWKS text of the public halves of keys (kids as generated). */
+static char *jwks_of(struct bw_jwk **keys, size_t n)
+{
+	json_t *set = json_object(), *arr = json_array();
+	char *text;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *pub = NULL;
+
+		assert_int_equal(bw_jwk_public_json(keys[i], &pub), BW_OK);
+		json_array_append_new(arr, pub);
+	}
+	json_object_set_new(set, "keys", arr);
+	text = json_dumps(set, JSON_COMPACT);
+	json_decref(set);
+	return text;
+}
+
+static void registers_private_key_jwt_clients(void **state)
+{
+	struct store *s = *state;
+	struct bw_oauth_client_new r = confidential_new();
+	struct bw_oauth_client_refusal why;
+	struct bw_oauth_client *c = NULL;
+	struct bw_jwk *keys[3] = {NULL, NULL, NULL}, *parsed[BW_CLIENT_JWKS_KEYS_MAX];
+	size_t n = 0;
+	char secret[BW_TOKEN_TEXT_SIZE] = "";
+	uint8_t stored[64];
+	char *text;
+
+	assert_int_equal(bw_jwk_generate(BW_JWT_EDDSA, "k1", &keys[0]), BW_OK);
+	assert_int_equal(bw_jwk_generate(BW_JWT_ES256, "k2", &keys[1]), BW_OK);
+	assert_int_equal(bw_jwk_generate(BW_JWT_EDDSA, "k1", &keys[2]), BW_OK);
+	r.auth_method = BW_CLIENT_AUTH_PRIVATE_KEY_JWT;
+	text = jwks_of(keys, 2);
+	r.jwks_json = text;
+	assert_int_equal(bw_oauth_client_register(&s->app, &r, s->a, &c, secret, &why), BW_OK);
+	assert_string_equal(secret, ""); /* no secret for a key client */
+	assert_int_equal(stored_secret(s, c->id, stored), 0);
+	assert_int_equal(bw_oauth_client_keys(c, parsed, &n), BW_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(bw_jwk_kid(parsed[0]), "k1");
+	assert_int_equal(bw_jwk_alg(parsed[1]), BW_JWT_ES256);
+	for (size_t i = 0; i < n; i++)
+		bw_jwk_free(parsed[i]);
+	free(text);
+	/* two keys with one kid: which would verify is ambiguous, refused */
+	keys[1] = keys[2];
+	text = jwks_of(keys, 2);
+	r.jwks_json = text;
+	c = NULL;
+	assert_int_equal(bw_oauth_client_register(&s->app, &r, s->a, &c, secret, &why),
+	                 BW_ERR_INVALID);
+	assert_string_equal(why.field, "jwks");
+	free(text);
+	bw_jwk_free(keys[0]);
+	bw_jwk_free(keys[2]);
+}
+
 static void finds_no_disabled_client(void **state)
 {
 	struct store *s = *state;
@@ -506,6 +565,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(public_clients_get_no_secret, store_setup,
 	                                        store_teardown),
 	        cmocka_unit_test_setup_teardown(refuses_bad_registrations, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(registers_private_key_jwt_clients, store_setup,
 	                                        store_teardown),
 	        cmocka_unit_test_setup_teardown(finds_no_disabled_client, store_setup,
 	                                        store_teardown),

@@ -10,7 +10,7 @@
  *                                   re-auth) ends the user's sessions and
  *                                   refresh-token families
  * Every route needs role admin, by session (CSRF-checked) or by a bearer
- * token that also carries the "admin" scope. Ids are public ids (users)
+ * token or API key of an admin that also carries the "admin" scope. Ids are public ids (users)
  * and client_ids; row ids never leave the server, nor do cursors reveal
  * them (a cursor is the public id of the last item of the previous page).
  */
@@ -26,23 +26,6 @@
 #define LIMIT_DEFAULT 20
 #define LIMIT_MAX     100
 #define ADMIN_ARENA   (512u * 1024u)
-
-/* A bearer token must carry the admin scope on top of the admin role. */
-static bool admin_scope_ok(const struct bw_principal *p)
-{
-	if (p->kind != BW_AUTH_BEARER)
-		return true;
-	for (size_t i = 0; i < BW_PRINCIPAL_MAX_SCOPES && p->scopes[i] != NULL; i++)
-		if (strcmp(p->scopes[i], "admin") == 0)
-			return true;
-	return false;
-}
-
-static enum bw_err scope_refused(struct bw_resp *resp)
-{
-	return bw_resp_problem(resp, 403, "insufficient-scope", "Insufficient scope",
-	                       "The token does not carry the admin scope.", NULL);
-}
 
 static enum bw_err not_found(struct bw_resp *resp)
 {
@@ -167,8 +150,6 @@ static enum bw_err clients_create(struct bw_req *req, struct bw_resp *resp)
 	json_t *obj = NULL;
 	enum bw_err rc;
 
-	if (!admin_scope_ok(p))
-		return scope_refused(resp);
 	if (!bw_reauth_fresh(req))
 		return bw_reauth_problem(resp);
 	secret[0] = '\0';
@@ -249,10 +230,6 @@ static enum bw_err clients_list(struct bw_req *req, struct bw_resp *resp)
 	size_t n = 0;
 	enum bw_err rc;
 
-	if (!admin_scope_ok(bw_req_principal(req))) {
-		json_decref(items);
-		return scope_refused(resp);
-	}
 	page_query(req, &limit, &cursor);
 	rc = items != NULL ? bw_db_acquire(app->db, &conn) : BW_ERR_NOMEM;
 	if (rc == BW_OK && cursor.len > 0) {
@@ -333,8 +310,6 @@ static enum bw_err clients_get(struct bw_req *req, struct bw_resp *resp)
 	struct bw_oauth_client *c = NULL;
 	enum bw_err rc;
 
-	if (!admin_scope_ok(bw_req_principal(req)))
-		return scope_refused(resp);
 	rc = client_by_path(req, &c);
 	if (rc == BW_ERR_NOT_FOUND)
 		return not_found(resp);
@@ -369,8 +344,6 @@ static enum bw_err clients_delete(struct bw_req *req, struct bw_resp *resp)
 	struct bw_oauth_client *c = NULL;
 	enum bw_err rc;
 
-	if (!admin_scope_ok(p))
-		return scope_refused(resp);
 	rc = client_by_path(req, &c);
 	if (rc == BW_OK)
 		rc = bw_db_tx(app->db, disable_tx, &c->id);
@@ -432,10 +405,6 @@ static enum bw_err users_list(struct bw_req *req, struct bw_resp *resp)
 	size_t n = 0;
 	enum bw_err rc;
 
-	if (!admin_scope_ok(bw_req_principal(req))) {
-		json_decref(items);
-		return scope_refused(resp);
-	}
 	page_query(req, &limit, &cursor);
 	rc = items != NULL ? bw_db_acquire(app->db, &conn) : BW_ERR_NOMEM;
 	if (rc == BW_OK && cursor.len > 0) {
@@ -516,8 +485,6 @@ static enum bw_err users_get(struct bw_req *req, struct bw_resp *resp)
 	int64_t id = 0;
 	enum bw_err rc;
 
-	if (!admin_scope_ok(bw_req_principal(req)))
-		return scope_refused(resp);
 	rc = user_by_path(req, &u, &id);
 	if (rc == BW_ERR_NOT_FOUND)
 		return not_found(resp);
@@ -564,8 +531,6 @@ static enum bw_err users_patch(struct bw_req *req, struct bw_resp *resp)
 	uint64_t ended = 0;
 	enum bw_err rc;
 
-	if (!admin_scope_ok(p))
-		return scope_refused(resp);
 	if (!bw_reauth_fresh(req))
 		return bw_reauth_problem(resp);
 	if (bw_json_get_str(bw_req_json(req), &role_schema, "role", &x.role) != BW_OK)
@@ -615,7 +580,12 @@ static const struct bw_param id_param[] = {
         {0},
 };
 
-#define ADMIN_ROUTE .auth = BW_AUTH_SESSION | BW_AUTH_BEARER, .role = "admin", .no_store = true
+/* tokens and API keys need the admin scope and an admin owner; sessions the role */
+static const char *const admin_scope[] = {"admin", NULL};
+
+#define ADMIN_ROUTE                                                                       \
+	.auth = BW_AUTH_SESSION | BW_AUTH_BEARER | BW_AUTH_APIKEY, .scopes = admin_scope, \
+	.role = "admin", .no_store = true
 
 const struct bw_route bw_routes_admin_clients[] = {
         {.path = "/v1/admin/clients",
