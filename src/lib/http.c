@@ -672,6 +672,32 @@ static enum MHD_Result to_login_page(struct bw_req *req)
 }
 
 /*
+ * RFC 6750 §3.1: a bearer principal without a scope the route needs gets
+ * WWW-Authenticate: Bearer error="insufficient_scope", scope="<all of them>".
+ * Route scopes are static scope-tokens (no quote or backslash).
+ */
+static bool add_scope_challenge(struct bw_req *req, const char *const *scopes)
+{
+	struct bw_buf b;
+	char *v = NULL;
+	enum bw_err rc;
+
+	if (req->principal.kind == BW_AUTH_SESSION)
+		return true; /* a cookie is not a bearer credential: no challenge */
+	bw_buf_init(&b, 1024);
+	rc = bw_buf_append_c(&b, "Bearer error=\"insufficient_scope\", scope=\"");
+	for (size_t i = 0; rc == BW_OK && scopes[i] != NULL; i++)
+		rc = bw_buf_printf(&b, "%s%s", i > 0 ? " " : "", scopes[i]);
+	if (rc == BW_OK)
+		rc = bw_buf_append_c(&b, "\"");
+	if (rc == BW_OK)
+		v = bw_arena_strndup(req->arena, bw_buf_cstr(&b), b.len);
+	bw_buf_free(&b);
+	/* the header list borrows its values: the copy lives in the request's arena */
+	return v != NULL && bw_hdrs_set(&req->resp.hdrs, "WWW-Authenticate", v) == BW_OK;
+}
+
+/*
  * Credentials, scopes and CSRF for a non-public route. Returns true when the
  * request may go on; otherwise *r is the refusal already queued. Every
  * failure denies: no authenticator, an unexpected error, a principal of a
@@ -694,7 +720,11 @@ static bool authenticate(struct bw_req *req, enum MHD_Result *r)
 		return false;
 	}
 	if (rc == BW_ERR_NOT_FOUND || rc == BW_ERR_DENIED) {
-		if (bw_hdrs_set(&req->resp.hdrs, "WWW-Authenticate", "Bearer") != BW_OK) {
+		/* RFC 6750 §3.1: an error code only when a bearer credential was presented */
+		bool presented = rc == BW_ERR_DENIED && bw_req_header(req, "Authorization") != NULL;
+
+		if (bw_hdrs_set(&req->resp.hdrs, "WWW-Authenticate",
+		                presented ? "Bearer error=\"invalid_token\"" : "Bearer") != BW_OK) {
 			*r = MHD_NO;
 			return false;
 		}
@@ -714,6 +744,10 @@ static bool authenticate(struct bw_req *req, enum MHD_Result *r)
 	     req->principal.kind != BW_AUTH_SESSION && rt->scopes != NULL && rt->scopes[i] != NULL;
 	     i++) {
 		if (!has_scope(&req->principal, rt->scopes[i])) {
+			if (!add_scope_challenge(req, rt->scopes)) {
+				*r = MHD_NO;
+				return false;
+			}
 			*r = refuse(req, 403, "insufficient-scope", "Insufficient scope",
 			            "The credentials do not grant this action.", NULL);
 			return false;

@@ -5,6 +5,7 @@
 
 #include "apikeys.h"
 #include "sessions.h"
+#include "signing.h"
 
 #define BEARER_MAX 8192
 
@@ -18,7 +19,8 @@ static const struct {
 	bw_bearer_verify_fn verify;
 } bw_bearer_kinds[] = {
         {BW_APIKEY_PREFIX, BW_AUTH_APIKEY, bw_apikeys_verify}, /* apikeys.h */
-        {NULL, 0, NULL}, /* keeps the array non-empty; skipped */
+        {NULL, 0, NULL},                                    /* keeps the array non-empty; skipped */
+        {"", BW_AUTH_BEARER, bw_access_token_authenticate}, /* JWT access tokens (signing.h) */
 };
 
 /* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */

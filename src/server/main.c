@@ -6,6 +6,7 @@
 #include "bulwark/bulwark.h"
 #include "oauth_clients.h" /* bw_cmd_client */
 #include "sessions.h"      /* accounts: bw_cmd_user */
+#include "signing.h"       /* tokens: bw_cmd_keys */
 
 static void help(FILE *f)
 {
@@ -19,6 +20,7 @@ static void help(FILE *f)
 	      "  user       add a user: bulwark user add --help\n"
 	      "  audit      verify or export the audit log (bulwark audit --help)\n"
 	      "  client     register an OAuth client: bulwark client add --help\n"
+	      "  keys       rotate or list the token signing keys (bulwark keys --help)\n"
 	      "  help       this text\n"
 	      "\n"
 	      "  bulwark --version    print the version\n"
@@ -51,6 +53,8 @@ int main(int argc, char **argv)
 		return bw_cmd_audit(argc - 2, argv + 2);
 	if (strcmp(argv[1], "client") == 0) /* OAuth clients: client_cli.c */
 		return bw_cmd_client(argc - 2, argv + 2);
+	if (strcmp(argv[1], "keys") == 0) /* tokens: keys_cli.c */
+		return bw_cmd_keys(argc - 2, argv + 2);
 	fprintf(stderr, "bulwark: unknown command: %.64s (try: bulwark help)\n", argv[1]);
 	return 2;
 }

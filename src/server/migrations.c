@@ -365,6 +365,49 @@ const struct bw_migration bw_app_migrations[] = {
                               " password_changed_at BIGINT NOT NULL);"
                               "CREATE INDEX mfa_tokens_user ON mfa_tokens(user_id);"
                               "CREATE INDEX mfa_tokens_expires ON mfa_tokens(expires_at);")},
+        /* signing keys (signing.h): private keys sealed under the signing purpose
+         * key, one next and one active key per use at most; audited_state is the
+         * last state the server wrote to the audit log (the CLI never writes the
+         * chain); the jti denylist of revoked access tokens, kept until they expire */
+        {.version = 8,
+         .name = "signing_keys",
+         .up = BW_SQL_INIT("CREATE TABLE signing_keys ("
+                           " id INTEGER PRIMARY KEY,"
+                           " kid TEXT NOT NULL UNIQUE,"
+                           " alg TEXT NOT NULL,"
+                           " key_use TEXT NOT NULL CHECK (key_use IN ('access', 'id')),"
+                           " state TEXT NOT NULL CHECK (state IN ('next', 'active', 'retired')),"
+                           " sealed_key BLOB NOT NULL,"
+                           " created_at INTEGER NOT NULL,"
+                           " activated_at INTEGER NOT NULL DEFAULT 0,"
+                           " retired_at INTEGER NOT NULL DEFAULT 0,"
+                           " audited_state TEXT NOT NULL DEFAULT '');"
+                           "CREATE UNIQUE INDEX signing_keys_one ON signing_keys(key_use, state)"
+                           " WHERE state IN ('next', 'active');"
+                           "CREATE TABLE access_token_denylist ("
+                           " jti TEXT PRIMARY KEY,"
+                           " expires_at INTEGER NOT NULL);"
+                           "CREATE INDEX access_token_denylist_expires"
+                           " ON access_token_denylist(expires_at);"),
+         .up_pg = BW_SQL_INIT("CREATE TABLE signing_keys ("
+                              " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                              " kid TEXT NOT NULL UNIQUE,"
+                              " alg TEXT NOT NULL,"
+                              " key_use TEXT NOT NULL CHECK (key_use IN ('access', 'id')),"
+                              " state TEXT NOT NULL"
+                              "  CHECK (state IN ('next', 'active', 'retired')),"
+                              " sealed_key BYTEA NOT NULL,"
+                              " created_at BIGINT NOT NULL,"
+                              " activated_at BIGINT NOT NULL DEFAULT 0,"
+                              " retired_at BIGINT NOT NULL DEFAULT 0,"
+                              " audited_state TEXT NOT NULL DEFAULT '');"
+                              "CREATE UNIQUE INDEX signing_keys_one ON signing_keys(key_use, state)"
+                              " WHERE state IN ('next', 'active');"
+                              "CREATE TABLE access_token_denylist ("
+                              " jti TEXT PRIMARY KEY,"
+                              " expires_at BIGINT NOT NULL);"
+                              "CREATE INDEX access_token_denylist_expires"
+                              " ON access_token_denylist(expires_at);")},
 };
 
 const size_t bw_app_n_migrations = sizeof(bw_app_migrations) / sizeof(bw_app_migrations[0]);

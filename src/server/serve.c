@@ -28,6 +28,7 @@
 #include "oauth_clients.h"
 #include "mail.h"
 #include "sessions.h" /* accounts */
+#include "signing.h"  /* tokens */
 #include "settings_http.h"
 
 extern char **environ;
@@ -192,6 +193,8 @@ static enum bw_err derive_keys(struct bw_app *app)
 		rc = bw_keys_derive(app->master_key, BW_KEY_CSRF, 1, &app->csrf_key);
 	if (rc == BW_OK)
 		rc = bw_keys_derive(app->master_key, BW_KEY_MAILTOKEN, 1, &app->mail_key);
+	if (rc == BW_OK) /* tokens: wraps the stored signing keys (signing.h) */
+		rc = bw_keys_derive(app->master_key, BW_KEY_SIGNING, 1, &app->signing_key);
 	if (rc == BW_OK) /* OAuth: consent handles, codes, refresh tokens (oauth_*.c) */
 		rc = bw_keys_derive(app->master_key, BW_KEY_REFRESH, 1, &app->oauth_key);
 	if (rc == BW_OK) /* OAuth clients: secret hashes (oauth_clients.c) */
@@ -399,6 +402,14 @@ int bw_cmd_serve(int argc, char **argv)
 		fail(app.log, "startup.refused", "database.url", "the MFA store cannot start");
 		goto out_tls;
 	}
+	/* tokens: the signing keys, made on first start (signing.c) */
+	rc = bw_signing_start(&app);
+	if (rc != BW_OK) {
+		fail(app.log, "startup.refused", "keys.master",
+		     rc == BW_ERR_VERIFY ? "a stored signing key does not open with this master key"
+		                         : "the signing keys cannot be loaded or made");
+		goto out_tls;
+	}
 	rc = bw_app_route_table(&routes, &n_routes);
 	if (rc != BW_OK)
 		goto out_tls;
@@ -453,11 +464,13 @@ out_tls:
 	free(routes);
 	bw_pages_stop(&app);
 	bw_mail_stop(&app); /* after the last request: a reset job may still use the database */
+	bw_signing_stop(&app);
 	bw_app_audit_close(&app);
 	bw_db_close(app.db);
 	bw_secret_free(app.session_key);
 	bw_secret_free(app.csrf_key);
 	bw_secret_free(app.mail_key);
+	bw_secret_free(app.signing_key);
 	bw_secret_free(app.oauth_key);
 	bw_secret_free(app.field_key);
 	bw_secret_free(app.mfa_key);

@@ -117,6 +117,13 @@ static const struct bw_config_key keys[] = {
                      "refresh token idle lifetime"),
         DURATION_KEY("oauth.refresh_lifetime", oauth_refresh_lifetime_s, 1000, 60, 31536000,
                      "refresh family absolute lifetime"),
+        DURATION_KEY("oauth.access_token_ttl", oauth_access_token_ttl_s, 1000, 60, 86400,
+                     "access-token lifetime"),
+        DURATION_KEY("oauth.id_token_ttl", oauth_id_token_ttl_s, 1000, 60, 86400,
+                     "id_token lifetime"),
+        KEY(STRING, "oauth.audience", oauth_audience, "access-token aud; empty: the public origin"),
+        NUMBER_KEY(UINT, "oauth.token_cache", oauth_token_cache, 0, 10000000,
+                   "verified access tokens kept in memory (0: off)"),
         KEY(SECRET, "keys.master", master_key, "file:PATH, env:NAME or credential:NAME"),
         KEY(STRING, "mail.smtp_url", smtp_url, "empty (outbox) or smtp://HOST:PORT, smtps://..."),
         KEY(STRING, "mail.from", mail_from, "sender address of outgoing mail"),
@@ -177,6 +184,9 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->oauth_refresh_grace_s = 10;
 	s->oauth_refresh_idle_s = 14u * 86400u;
 	s->oauth_refresh_lifetime_s = 30u * 86400u;
+	s->oauth_access_token_ttl_s = 600;
+	s->oauth_id_token_ttl_s = 3600;
+	s->oauth_token_cache = 10000;
 }
 
 enum bw_err bw_settings_load(struct bw_settings *s, const char *path, char *const *envp,
@@ -629,6 +639,10 @@ enum bw_err bw_settings_finish(struct bw_settings *s, struct bw_settings_error *
 		return refuse(err, "database.url", "not sqlite:PATH or postgresql://...");
 	if (s->shared_state[0] != '\0' && !has_scheme(s->shared_state, "redis://"))
 		return refuse(err, "shared_state.url", "not empty or redis://...");
+	if (s->oauth_audience[0] == '\0')
+		snprintf(s->oauth_audience, sizeof(s->oauth_audience), "%s", s->public_origin);
+	else if (strlen(s->oauth_audience) > 255 || strpbrk(s->oauth_audience, " \t\r\n") != NULL)
+		return refuse(err, "oauth.audience", "must be one URI without spaces");
 	rc = check_secret_ref(s->master_key, "keys.master", dev, err);
 	if (rc == BW_OK && s->smtp_password[0] != '\0')
 		rc = check_secret_ref(s->smtp_password, "mail.smtp_password", dev, err);

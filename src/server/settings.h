@@ -101,6 +101,11 @@ struct bw_settings {
 	char smtp_ca_file[1024]; /* mail.ca_file: extra CA bundle for the relay, "" for the system's
 	                          */
 
+	/* [oauth] — the tokens it signs (signing.h) */
+	unsigned oauth_access_token_ttl_s; /* oauth.access_token_ttl: access-token lifetime (10m) */
+	unsigned oauth_id_token_ttl_s;     /* oauth.id_token_ttl: id_token lifetime (1h) */
+	char oauth_audience[256];   /* oauth.audience: access-token aud; default public_origin */
+	unsigned oauth_token_cache; /* oauth.token_cache: verified tokens kept (10000; 0 = off) */
 	/* [keys] */
 	char master_key[1024]; /* keys.master: file:PATH | env:NAME | credential:NAME
 	                          default file:<data_dir>/master.key (made on first start) */

@@ -59,7 +59,7 @@ enum bw_signing_use {
  * bw_signing_start - load the key table into memory, creating (and
  * auditing) what is missing so that each use has one active and one next
  * key. Needs app->db and app->signing_key. A stored key that does not
- * decrypt (wrong master key, tampered row) is BW_ERR_CRYPTO: the server
+ * decrypt (wrong master key, tampered row) is BW_ERR_VERIFY: the server
  * refuses to start rather than sign with keys it cannot trust.
  */
 BW_MUST_CHECK enum bw_err bw_signing_start(struct bw_app *app);
@@ -142,6 +142,13 @@ struct bw_access_info {
 	const char *jti;       /**< arena-owned */
 	int64_t exp;
 };
+
+/** The scope GET /v1/whoami requires (an API scope: list it in oauth.api_scopes). */
+#define BW_SCOPE_WHOAMI "whoami"
+
+/* routes/signing.c: GET /.well-known/jwks.json, GET /v1/whoami */
+extern const struct bw_route bw_routes_signing[];
+extern const size_t bw_routes_signing_n;
 
 /* keys_cli.c */
 /** bw_cmd_keys - `bulwark keys rotate …` (see its --help); returns the exit status. */

@@ -13,6 +13,7 @@
 #include "../web.h"           /* the HTML pages: bw_routes_web */
 #include "../reset.h"         /* password reset: bw_routes_reset */
 #include "../mfa.h"           /* accounts: bw_routes_mfa */
+#include "../signing.h"       /* tokens: bw_routes_signing */
 
 const struct bw_route bw_routes_ops[] = {
         {.path = "/healthz",
@@ -87,6 +88,7 @@ static const struct {
         {bw_routes_admin_clients, &bw_routes_admin_clients_n}, /* clients, users */
         {bw_routes_reset, &bw_routes_reset_n},                 /* password reset */
         {bw_routes_apikeys, &bw_routes_apikeys_n},             /* apikeys: the user's API keys */
+        {bw_routes_signing, &bw_routes_signing_n},             /* tokens: JWKS, whoami */
 };
 
 enum bw_err bw_app_route_table(struct bw_route **out, size_t *n)
