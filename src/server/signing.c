@@ -37,8 +37,9 @@ struct bw_signing {
 	/* RSA keys take seconds to generate: on a first start the id_token keys
 	 * are made by a thread of their own, so the server is ready at once and
 	 * only the first id_token waits for them */
-	pthread_t maker;
-	bool maker_started, making;
+	struct maker *maker; /* NULL: nothing to make */
+	pthread_t maker_thread;
+	bool making;
 	pthread_mutex_t reload_mu; /* one reload at a time */
 	atomic_int_fast64_t loaded_at;
 	atomic_int_fast64_t unknown_reload_at;
@@ -264,28 +265,95 @@ void bw_signing_tick(struct bw_app *app)
 
 /* ---- the API ------------------------------------------------------------ */
 
-/* The thread that makes missing id_token keys on a first start. */
-static void *make_id_keys(void *arg)
-{
-	struct bw_app *app = arg;
-	struct bw_signing *sg = app->signing;
-	unsigned created = 0;
-	enum bw_err rc = bw_signing_store_ensure(app->db, app->signing_key, now_s(),
-	                                         BW_SIGNING_USE_BIT(BW_SIGNING_ID), &created);
+/*
+ * The key maker of a first start. It generates and seals the keys with
+ * nothing shared but its own copy of the signing key; only then, under its
+ * mutex and unless the server is stopping, does it store them and reload.
+ * A stop that comes first does not wait for the RSA generation: it marks the
+ * maker stopping and lets the thread finish on its own; the last of the two
+ * to let go frees it.
+ */
+struct maker {
+	pthread_mutex_t mu;
+	atomic_uint refs;
+	bool stopping; /* under mu: the app is going away, touch nothing of it */
+	struct bw_secret *key;
+	struct bw_signing_batch *batch;
+	struct bw_app *app;
+};
 
-	if (rc == BW_OK)
-		rc = reload_now(app);
-	if (rc != BW_OK)
-		BW_LOG(app->log, BW_LOG_ERROR, NULL, "signing.keys_failed",
-		       BW_LOG_F_CSTR("use", "id"), BW_LOG_F_CSTR("error", bw_err_str(rc)));
-	else if (created > 0)
-		BW_LOG(app->log, BW_LOG_INFO, NULL, "signing.keys_created",
-		       BW_LOG_F_CSTR("use", "id"), BW_LOG_F_UINT("count", created));
-	pthread_mutex_lock(&sg->mu);
-	sg->making = false;
-	pthread_cond_broadcast(&sg->made_cv);
-	pthread_mutex_unlock(&sg->mu);
+static void maker_put(struct maker *m)
+{
+	if (m == NULL || atomic_fetch_sub(&m->refs, 1) != 1)
+		return;
+	bw_signing_batch_free(m->batch);
+	bw_secret_free(m->key);
+	pthread_mutex_destroy(&m->mu);
+	free(m);
+}
+
+static void *make_keys(void *arg)
+{
+	struct maker *m = arg;
+	enum bw_err rc = bw_signing_batch_make(m->key, m->batch); /* the slow part */
+	unsigned created = 0;
+
+	pthread_mutex_lock(&m->mu);
+	if (!m->stopping) {
+		struct bw_app *app = m->app;
+		struct bw_signing *sg = app->signing;
+
+		if (rc == BW_OK)
+			rc = bw_signing_batch_store(app->db, now_s(), m->batch, &created);
+		if (rc == BW_OK)
+			rc = reload_now(app);
+		if (rc != BW_OK)
+			BW_LOG(app->log, BW_LOG_ERROR, NULL, "signing.keys_failed",
+			       BW_LOG_F_CSTR("use", "id"), BW_LOG_F_CSTR("error", bw_err_str(rc)));
+		else
+			BW_LOG(app->log, BW_LOG_INFO, NULL, "signing.keys_created",
+			       BW_LOG_F_CSTR("use", "id"), BW_LOG_F_UINT("count", created));
+		pthread_mutex_lock(&sg->mu);
+		sg->making = false;
+		pthread_cond_broadcast(&sg->made_cv);
+		pthread_mutex_unlock(&sg->mu);
+	}
+	pthread_mutex_unlock(&m->mu);
+	maker_put(m);
 	return NULL;
+}
+
+/* Start the maker for the id_token keys the table lacks (none: nothing). */
+static enum bw_err start_maker(struct bw_app *app)
+{
+	struct bw_signing *sg = app->signing;
+	struct maker *m = calloc(1, sizeof(*m));
+	unsigned n = 0;
+	enum bw_err rc;
+
+	if (m == NULL)
+		return BW_ERR_NOMEM;
+	pthread_mutex_init(&m->mu, NULL);
+	atomic_init(&m->refs, 2);
+	m->app = app;
+	rc = bw_signing_batch_plan(app->db, BW_SIGNING_USE_BIT(BW_SIGNING_ID), &m->batch, &n);
+	if (rc == BW_OK && n > 0)
+		rc = bw_secret_new(bw_secret_bytes(app->signing_key),
+		                   bw_secret_len(app->signing_key), &m->key);
+	if (rc != BW_OK || n == 0) {
+		atomic_store(&m->refs, 1);
+		maker_put(m);
+		return rc;
+	}
+	sg->making = true;
+	if (pthread_create(&sg->maker_thread, NULL, make_keys, m) != 0) {
+		sg->making = false;
+		atomic_store(&m->refs, 1);
+		maker_put(m);
+		return BW_ERR_INTERNAL;
+	}
+	sg->maker = m;
+	return BW_OK;
 }
 
 enum bw_err bw_signing_start(struct bw_app *app)
@@ -315,15 +383,8 @@ enum bw_err bw_signing_start(struct bw_app *app)
 		rc = bw_access_state_new(app, &sg->access);
 	if (rc == BW_OK)
 		rc = bw_access_state_reload(app, sg->access);
-	if (rc == BW_OK && !sg->cur->complete[BW_SIGNING_ID]) {
-		sg->making = true;
-		if (pthread_create(&sg->maker, NULL, make_id_keys, app) != 0) {
-			sg->making = false;
-			rc = BW_ERR_INTERNAL;
-		} else {
-			sg->maker_started = true;
-		}
-	}
+	if (rc == BW_OK && !sg->cur->complete[BW_SIGNING_ID])
+		rc = start_maker(app);
 	if (rc != BW_OK) {
 		bw_signing_stop(app);
 		return rc;
@@ -350,8 +411,15 @@ void bw_signing_stop(struct bw_app *app)
 	if (app == NULL || app->signing == NULL)
 		return;
 	sg = app->signing;
-	if (sg->maker_started)
-		pthread_join(sg->maker, NULL);
+	if (sg->maker != NULL) {
+		/* waits only while the maker stores (milliseconds), never for RSA */
+		pthread_mutex_lock(&sg->maker->mu);
+		sg->maker->stopping = true;
+		pthread_mutex_unlock(&sg->maker->mu);
+		pthread_detach(sg->maker_thread);
+		maker_put(sg->maker);
+		sg->maker = NULL;
+	}
 	bw_access_state_free(sg->access);
 	snap_put(sg->cur);
 	pthread_mutex_destroy(&sg->mu);

@@ -359,17 +359,17 @@ static enum bw_err has_key(struct bw_db_conn *c, enum bw_signing_use use,
 	return rc;
 }
 
-/* Slots: [use][0] active, [use][1] next. */
-struct ensure_ctx {
+/* Keys to add: slots [use][0] active, [use][1] next. */
+struct bw_signing_batch {
 	struct new_key keys[N_USES][2];
-	bool made[N_USES][2];
+	bool need[N_USES][2], made[N_USES][2];
 	int64_t now;
 	unsigned inserted;
 };
 
-static enum bw_err ensure_tx(struct bw_db_conn *c, void *vctx)
+static enum bw_err batch_tx(struct bw_db_conn *c, void *vctx)
 {
-	struct ensure_ctx *x = vctx;
+	struct bw_signing_batch *x = vctx;
 	enum bw_err rc = BW_OK;
 
 	x->inserted = 0;
@@ -378,8 +378,11 @@ static enum bw_err ensure_tx(struct bw_db_conn *c, void *vctx)
 			enum bw_signing_state s = j == 0 ? BW_KEY_STATE_ACTIVE : BW_KEY_STATE_NEXT;
 			bool has = false;
 
+			if (!x->made[u][j])
+				continue;
+			/* another process may have made it meanwhile: keep theirs */
 			rc = has_key(c, (enum bw_signing_use)u, s, &has);
-			if (rc == BW_OK && !has && x->made[u][j]) {
+			if (rc == BW_OK && !has) {
 				rc = insert_key(c, &x->keys[u][j], s, x->now);
 				x->inserted++;
 			}
@@ -387,64 +390,92 @@ static enum bw_err ensure_tx(struct bw_db_conn *c, void *vctx)
 	return rc;
 }
 
-/* What is missing now (outside a transaction: generation is slow). */
-static enum bw_err missing(struct bw_db *db, unsigned uses, bool need[N_USES][2], unsigned *n)
+enum bw_err bw_signing_batch_plan(struct bw_db *db, unsigned uses, struct bw_signing_batch **out,
+                                  unsigned *n)
 {
+	struct bw_signing_batch *x;
 	struct bw_db_conn *c = NULL;
-	enum bw_err rc = bw_db_acquire(db, &c);
+	enum bw_err rc;
 
+	*out = NULL;
 	*n = 0;
+	x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return BW_ERR_NOMEM;
+	rc = bw_db_acquire(db, &c);
 	for (unsigned u = 0; u < N_USES && rc == BW_OK; u++)
 		for (unsigned j = 0; j < 2 && rc == BW_OK; j++) {
 			bool has = false;
 
-			need[u][j] = false;
 			if ((uses & BW_SIGNING_USE_BIT(u)) == 0)
 				continue;
 			rc = has_key(c, (enum bw_signing_use)u,
 			             j == 0 ? BW_KEY_STATE_ACTIVE : BW_KEY_STATE_NEXT, &has);
-			need[u][j] = !has;
+			x->need[u][j] = !has;
 			*n += !has;
 		}
 	if (c != NULL)
 		bw_db_release(c);
+	if (rc != BW_OK) {
+		free(x);
+		*n = 0;
+		return rc;
+	}
+	*out = x;
+	return BW_OK;
+}
+
+enum bw_err bw_signing_batch_make(const struct bw_secret *key, struct bw_signing_batch *x)
+{
+	enum bw_err rc = BW_OK;
+
+	for (unsigned u = 0; u < N_USES && rc == BW_OK; u++)
+		for (unsigned j = 0; j < 2 && rc == BW_OK; j++)
+			if (x->need[u][j] && !x->made[u][j]) {
+				rc = new_key_make(key, (enum bw_signing_use)u, &x->keys[u][j]);
+				x->made[u][j] = true;
+			}
 	return rc;
 }
 
-static void ensure_ctx_free(struct ensure_ctx *x)
+enum bw_err bw_signing_batch_store(struct bw_db *db, int64_t now, struct bw_signing_batch *x,
+                                   unsigned *created)
 {
+	enum bw_err rc;
+
+	x->now = now;
+	rc = bw_db_tx(db, batch_tx, x);
+	if (created != NULL)
+		*created = rc == BW_OK ? x->inserted : 0;
+	return rc;
+}
+
+void bw_signing_batch_free(struct bw_signing_batch *x)
+{
+	if (x == NULL)
+		return;
 	for (unsigned u = 0; u < N_USES; u++)
 		for (unsigned j = 0; j < 2; j++)
 			if (x->made[u][j])
 				bw_buf_free(&x->keys[u][j].sealed);
+	free(x);
 }
 
 enum bw_err bw_signing_store_ensure(struct bw_db *db, const struct bw_secret *key, int64_t now,
                                     unsigned uses, unsigned *created)
 {
-	struct ensure_ctx x;
-	bool need[N_USES][2];
+	struct bw_signing_batch *x = NULL;
 	unsigned n = 0;
 	enum bw_err rc;
 
 	if (created != NULL)
 		*created = 0;
-	memset(&x, 0, sizeof(x));
-	x.now = now;
-	rc = missing(db, uses, need, &n);
-	if (rc != BW_OK || n == 0)
-		return rc;
-	for (unsigned u = 0; u < N_USES && rc == BW_OK; u++)
-		for (unsigned j = 0; j < 2 && rc == BW_OK; j++)
-			if (need[u][j]) {
-				rc = new_key_make(key, (enum bw_signing_use)u, &x.keys[u][j]);
-				x.made[u][j] = true;
-			}
-	if (rc == BW_OK)
-		rc = bw_db_tx(db, ensure_tx, &x);
-	if (rc == BW_OK && created != NULL)
-		*created = x.inserted;
-	ensure_ctx_free(&x);
+	rc = bw_signing_batch_plan(db, uses, &x, &n);
+	if (rc == BW_OK && n > 0)
+		rc = bw_signing_batch_make(key, x);
+	if (rc == BW_OK && n > 0)
+		rc = bw_signing_batch_store(db, now, x, created);
+	bw_signing_batch_free(x);
 	return rc;
 }
 

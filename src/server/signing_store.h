@@ -92,6 +92,21 @@ void bw_signing_rows_free(struct bw_signing_row *rows, size_t n);
 BW_MUST_CHECK enum bw_err bw_signing_store_ensure(struct bw_db *db, const struct bw_secret *key,
                                                   int64_t now, unsigned uses, unsigned *created);
 
+/*
+ * The steps of bw_signing_store_ensure, for a caller that makes keys on
+ * another thread: plan (what is missing; database), make (generate and
+ * seal; slow for RSA, no database, no shared state), store (one
+ * transaction; what another process made meanwhile is kept).
+ */
+struct bw_signing_batch;
+BW_MUST_CHECK enum bw_err bw_signing_batch_plan(struct bw_db *db, unsigned uses,
+                                                struct bw_signing_batch **out, unsigned *n);
+BW_MUST_CHECK enum bw_err bw_signing_batch_make(const struct bw_secret *key,
+                                                struct bw_signing_batch *b);
+BW_MUST_CHECK enum bw_err bw_signing_batch_store(struct bw_db *db, int64_t now,
+                                                 struct bw_signing_batch *b, unsigned *created);
+void bw_signing_batch_free(struct bw_signing_batch *b);
+
 /**
  * bw_signing_store_rotate - for every use at time now: the active key is
  * retired, the next becomes active, a fresh next key is made; retired keys
