@@ -846,6 +846,18 @@ bool tc_join(const struct tc *a, const struct tc *b, struct tc *out)
 	    x.attr == TA_URL && y.attr == TA_URL)
 		x.url_part = y.url_part = (uint8_t)(x.url_part | y.url_part);
 	x.cut = y.cut = (uint8_t)(x.cut | y.cut);
+	/* var n = {{#if a}}1{{else}}2{{/if}}: the last word read differs; take
+	 * one that is no keyword (a '/' after it divides) */
+	if (x.js_wlen != y.js_wlen || memcmp(x.js_word, y.js_word, sizeof(x.js_word)) != 0) {
+		x.js_wlen = y.js_wlen = sizeof(x.js_word) + 1;
+		memset(x.js_word, 0, sizeof(x.js_word));
+		memset(y.js_word, 0, sizeof(y.js_word));
+	}
+	/* color: {{#if a}}red{{else}}blue{{/if}}: a word that may be "url" */
+	if (memcmp(x.css_word, y.css_word, sizeof(x.css_word)) != 0) {
+		memcpy(x.css_word, "url", 4);
+		memcpy(y.css_word, "url", 4);
+	}
 	if (!tc_equal(&x, &y))
 		return false;
 	*out = x;

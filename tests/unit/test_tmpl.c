@@ -514,6 +514,38 @@ static void each_in_url(void **state)
 	bw_arena_free(a);
 }
 
+/* Branches that end in different words of script or CSS code still join. */
+static void branches_in_code(void **state)
+{
+	struct bw_arena *a = bw_arena_new(1 << 16);
+	struct bw_tmpl_set *set =
+	        compile1("<script>var n = {{#if t}}1{{else}}22{{/if}}, s = \"{{v}}\";</script>"
+	                 "<style>p { color: {{#if t}}red{{else}}blue{{/if}}; font-family: "
+	                 "\"{{v}}\" }</style>"
+	                 "<p style=\"color: {{#if t}}red{{else}}blue{{/if}}\">x</p>");
+	struct bw_tv *vars = bw_tv_record(a);
+	struct bw_tmpl_source bad = {
+	        "t",
+	        BW_STR("<style>p { background: {{#if t}}url{{else}}x{{/if}}({{v}}) }</style>")};
+	struct bw_tmpl_set *none = NULL;
+	struct bw_tmpl_error err;
+	char *got;
+
+	(void)state;
+	bw_tv_put_bool(vars, "t", true);
+	bw_tv_put_cstr(vars, "v", "\"");
+	got = render(set, "t", vars);
+	assert_string_equal(got, "<script>var n = 1, s = \"\\x22\";</script>"
+	                         "<style>p { color: red; font-family: \"\\22 \" }</style>"
+	                         "<p style=\"color: red\">x</p>");
+	free(got);
+	/* a word that might be url( still guards the parenthesis */
+	assert_int_equal(bw_tmpl_compile(&bad, 1, &none, &err), BW_ERR_INVALID);
+	assert_non_null(strstr(err.message, "url()"));
+	bw_tmpl_set_free(set);
+	bw_arena_free(a);
+}
+
 static void raw_construct(void **state)
 {
 	struct bw_arena *a = bw_arena_new(1 << 16);
@@ -705,21 +737,14 @@ static void threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(hostile_values),
-	        cmocka_unit_test(url_attributes),
-	        cmocka_unit_test(compile_errors),
-	        cmocka_unit_test(compile_refuses_sources),
-	        cmocka_unit_test(nesting_limit),
-	        cmocka_unit_test(render_errors),
-	        cmocka_unit_test(failed_values),
-	        cmocka_unit_test(output_cap),
-	        cmocka_unit_test(if_each),
-	        cmocka_unit_test(each_in_url),
-	        cmocka_unit_test(raw_construct),
-	        cmocka_unit_test(nonce_and_script),
-	        cmocka_unit_test(partials_and_layout),
-	        cmocka_unit_test(block_context),
-	        cmocka_unit_test(include_cycle),
+	        cmocka_unit_test(hostile_values),   cmocka_unit_test(url_attributes),
+	        cmocka_unit_test(compile_errors),   cmocka_unit_test(compile_refuses_sources),
+	        cmocka_unit_test(nesting_limit),    cmocka_unit_test(render_errors),
+	        cmocka_unit_test(failed_values),    cmocka_unit_test(output_cap),
+	        cmocka_unit_test(if_each),          cmocka_unit_test(each_in_url),
+	        cmocka_unit_test(branches_in_code), cmocka_unit_test(raw_construct),
+	        cmocka_unit_test(nonce_and_script), cmocka_unit_test(partials_and_layout),
+	        cmocka_unit_test(block_context),    cmocka_unit_test(include_cycle),
 	        cmocka_unit_test(threads),
 	};
 
