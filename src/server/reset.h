@@ -48,8 +48,12 @@ BW_MUST_CHECK enum bw_err bw_reset_confirm(struct bw_req *req, struct bw_str tok
                                            struct bw_str new_password,
                                            enum bw_reset_outcome *outcome, const char **code);
 
-/* routes/reset.c */
+/* routes/reset.c: the JSON API */
 extern const struct bw_route bw_routes_reset[];
 extern const size_t bw_routes_reset_n;
+
+/* routes/reset_pages.c: the HTML pages */
+extern const struct bw_route bw_routes_reset_pages[];
+extern const size_t bw_routes_reset_pages_n;
 
 #endif

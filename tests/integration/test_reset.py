@@ -224,3 +224,65 @@ def test_known_and_unknown_take_the_same_time(srv):
         base.append(t2 - t1)
     med = statistics.median(base)
     assert abs(statistics.median(diffs)) < 0.15 * med, (statistics.median(diffs), med)
+
+
+# ---- the pages ----------------------------------------------------------------
+
+def form_token(body):
+    m = re.search(rb'name="csrf_token" value="([^"]+)"', body)
+    assert m, body[:400]
+    return m.group(1).decode()
+
+
+def post_form(c, path, fields):
+    from urllib.parse import urlencode
+    return c.request("POST", path, body=urlencode(fields).encode(),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_pages_request_and_confirm(srv):
+    email = account(srv)
+    c = Client(srv, source=source())
+    r = c.request("GET", "/password-reset")
+    assert r.status == 200 and r.getheader("Content-Type").startswith("text/html")
+    assert "nonce-" in r.getheader("Content-Security-Policy")
+    token = form_token(r.body)
+    # the pre-session token is required: without it, or with a forged one, 403
+    assert post_form(c, "/password-reset", {"email": email}).status == 403
+    assert post_form(c, "/password-reset",
+                     {"email": email, "csrf_token": token[:-2] + "AA"}).status == 403
+    time.sleep(0.3)
+    assert reset_links(srv, email, 0) == []  # nothing was queued
+    r = post_form(c, "/password-reset", {"email": email, "csrf_token": token})
+    assert r.status == 303 and r.getheader("Location") == "/password-reset?sent=1"
+    r = c.request("GET", "/password-reset?sent=1")
+    assert b"If an account exists for that address" in r.body
+    origin, link_token = reset_token(srv, email)
+    # the confirmation page puts the token in the form, escaped
+    r = c.request("GET", f"/password-reset/confirm?token={link_token}")
+    assert r.status == 200
+    assert f'name="token" value="{link_token}"'.encode() in r.body
+    token = form_token(r.body)
+    r = post_form(c, "/password-reset/confirm",
+                  {"token": link_token, "new_password": "password1234", "csrf_token": token})
+    assert r.status == 400 and b"field-error" in r.body and b"password1234" not in r.body
+    r = post_form(c, "/password-reset/confirm",
+                  {"token": link_token, "new_password": NEW, "csrf_token": form_token(r.body)})
+    assert r.status == 303 and r.getheader("Location") == "/login?m=password_reset"
+    assert Client(srv).login(email, NEW).status == 200
+    # used: the page says the link is dead and offers a new one (each page
+    # render issues a fresh pre-session token and cookie: take the latest)
+    r = c.request("GET", f"/password-reset/confirm?token={link_token}")
+    r = post_form(c, "/password-reset/confirm",
+                  {"token": link_token, "new_password": OTHER, "csrf_token": form_token(r.body)})
+    assert r.status == 400 and b"invalid, used or expired" in r.body
+
+
+def test_confirm_page_escapes_a_hostile_token(srv):
+    c = Client(srv, source=source())
+    hostile = '"><script>alert(1)</script>'
+    from urllib.parse import quote
+    r = c.request("GET", "/password-reset/confirm?token=" + quote(hostile))
+    assert r.status in (200, 400)
+    assert b"<script>alert(1)" not in r.body
+    assert b"&lt;script&gt;" in r.body or r.status == 400

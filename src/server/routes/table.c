@@ -87,6 +87,7 @@ static const struct {
         {bw_routes_web_account, &bw_routes_web_account_n},     /* the signed-in pages */
         {bw_routes_admin_clients, &bw_routes_admin_clients_n}, /* clients, users */
         {bw_routes_reset, &bw_routes_reset_n},                 /* password reset */
+        {bw_routes_reset_pages, &bw_routes_reset_pages_n},     /* its pages */
         {bw_routes_apikeys, &bw_routes_apikeys_n},             /* apikeys: the user's API keys */
         {bw_routes_signing, &bw_routes_signing_n},             /* tokens: JWKS, whoami */
 };

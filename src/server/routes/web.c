@@ -117,6 +117,9 @@ static const char *login_notice(struct bw_str m)
 	if (bw_str_eq_c(m, "registered"))
 		return "Your account is ready. We sent a verification link to your mailbox; "
 		       "you can sign in now.";
+	if (bw_str_eq_c(m, "password_reset"))
+		return "Your new password is set, and every session of the account has ended. "
+		       "Sign in with the new password.";
 	if (bw_str_eq_c(m, "signed_out"))
 		return "You are signed out.";
 	return "";
