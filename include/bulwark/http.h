@@ -231,6 +231,14 @@ void *bw_req_app(const struct bw_req *req);
 BW_MUST_CHECK enum bw_err bw_resp_body(struct bw_resp *resp, unsigned status,
                                        const char *content_type, struct bw_str body);
 
+/**
+ * bw_resp_body_static - as bw_resp_body, but the body is borrowed, not
+ * copied: it must stay valid for the life of the server (a document embedded
+ * in the binary, which may be larger than the request arena).
+ */
+BW_MUST_CHECK enum bw_err bw_resp_body_static(struct bw_resp *resp, unsigned status,
+                                              const char *content_type, struct bw_str body);
+
 /** bw_resp_json - a JSON body (application/json). */
 BW_MUST_CHECK enum bw_err bw_resp_json(struct bw_resp *resp, unsigned status, struct bw_str json);
 

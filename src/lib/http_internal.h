@@ -32,7 +32,7 @@
 struct bw_resp {
 	unsigned status;
 	const char *content_type; /* literal, or NULL for no body */
-	struct bw_str body;       /* arena-owned */
+	struct bw_str body;       /* arena-owned, or static (bw_resp_body_static) */
 	struct bw_hdrs hdrs;      /* extra headers: handler, CORS, rate limit */
 	bool html;
 	bool no_store;

@@ -128,6 +128,17 @@ enum bw_err bw_resp_body(struct bw_resp *resp, unsigned status, const char *cont
 	return BW_OK;
 }
 
+enum bw_err bw_resp_body_static(struct bw_resp *resp, unsigned status, const char *content_type,
+                                struct bw_str body)
+{
+	BW_REQUIRE(status >= 100 && status <= 599 && content_type != NULL);
+	BW_REQUIRE(body.p != NULL || body.len == 0);
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->body = body;
+	return BW_OK;
+}
+
 enum bw_err bw_resp_json(struct bw_resp *resp, unsigned status, struct bw_str json)
 {
 	return bw_resp_body(resp, status, "application/json", json);

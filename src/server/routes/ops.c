@@ -97,6 +97,8 @@ extern const size_t bw_openapi_doc_len;
 enum bw_err bw_route_openapi(struct bw_req *req, struct bw_resp *resp)
 {
 	(void)req;
-	return bw_resp_json(resp, 200,
-	                    (struct bw_str){(const char *)bw_openapi_doc, bw_openapi_doc_len});
+	/* embedded in the binary and larger than the request arena: served in place */
+	return bw_resp_body_static(
+	        resp, 200, "application/json",
+	        (struct bw_str){(const char *)bw_openapi_doc, bw_openapi_doc_len});
 }
