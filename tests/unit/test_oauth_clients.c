@@ -518,6 +518,7 @@ static void registers_private_key_jwt_clients(void **state)
 		bw_jwk_free(parsed[i]);
 	free(text);
 	/* two keys with one kid: which would verify is ambiguous, refused */
+	bw_jwk_free(keys[1]);
 	keys[1] = keys[2];
 	text = jwks_of(keys, 2);
 	r.jwks_json = text;
