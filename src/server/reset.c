@@ -10,6 +10,7 @@
 #include "bulwark/password.h"
 #include "bulwark/token.h"
 #include "mail.h"
+#include "oauth_refresh.h"
 #include "sessions.h"
 
 #define ACCOUNT_KEY_BYTES 16
@@ -99,7 +100,7 @@ static void run_reset(void *arg, void *ctx)
 	struct bw_audit_detail d[] = {BW_AUDIT_D_STR("request_id", bw_str_c(j->request_id)),
 	                              BW_AUDIT_D_BOOL("known", false)};
 	char token[BW_TOKEN_TEXT_SIZE];
-	struct token_ctx x;
+	struct token_ctx x = {0};
 	enum bw_err rc = j->valid ? find_user_id(app, j->canon, &x.user_id) : BW_ERR_NOT_FOUND;
 
 	if (rc == BW_ERR_NOT_FOUND) {
@@ -303,6 +304,9 @@ enum bw_err bw_reset_confirm(struct bw_req *req, struct bw_str token, struct bw_
 		bw_app_audit(app, req, "auth.password_reset", BW_AUDIT_DENIED, x.user_id, NULL, 0);
 		return BW_OK;
 	}
+	/* the account's OAuth grants end with its sessions */
+	if (rc == BW_OK)
+		rc = bw_refresh_revoke_user(app, x.user_id);
 	if (rc != BW_OK)
 		return rc;
 	*outcome = BW_RESET_DONE;

@@ -131,8 +131,25 @@ def test_confirm_sets_password_and_ends_every_session(srv):
     # the stored value is a hash, not the token
     stored = db_query(srv, "SELECT token_hash FROM email_tokens WHERE purpose = 'reset'")
     assert all(token.encode() not in bytes(h) for (h,) in stored)
+    # an OAuth grant of the account: a refresh family with a live access token
+    now = int(time.time())
+    (uid,), = db_query(srv, "SELECT id FROM users WHERE email_canon = ?", (email,))
+    db_query(srv, "INSERT INTO oauth_refresh_families (client_row_id, user_id, scope, "
+                  "auth_time, created_at, expires_at) VALUES (1, ?, 'openid', ?, ?, ?)",
+             (uid, now, now, now + 3600))
+    (fam,), = db_query(srv, "SELECT id FROM oauth_refresh_families WHERE user_id = ?", (uid,))
+    jti = f"reset-test-jti-{uid}"
+    db_query(srv, "INSERT INTO oauth_refresh_tokens (family_id, token_hash, created_at, "
+                  "expires_at, at_scope, at_jti, at_exp) VALUES (?, ?, ?, ?, 'openid', ?, ?)",
+             (fam, bytes(32), now, now + 3600, jti, now + 600))
     r = confirm(srv, token)
     assert r.status == 204, r.body
+    # the grant ended with the sessions: the family revoked, its access token denylisted
+    (revoked,), = db_query(srv, "SELECT revoked_at FROM oauth_refresh_families WHERE id = ?",
+                           (fam,))
+    assert revoked is not None
+    assert db_query(srv, "SELECT count(*) FROM access_token_denylist WHERE jti = ?",
+                    (jti,)) == [(1,)]
     assert a.request("GET", "/v1/me").status == 401
     assert b.request("GET", "/v1/me").status == 401
     assert Client(srv).login(email, STRONG).status == 401
