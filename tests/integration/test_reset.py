@@ -260,6 +260,7 @@ def post_form(c, path, fields):
 def test_pages_request_and_confirm(srv):
     email = account(srv)
     c = Client(srv, source=source())
+    assert b'href="/password-reset"' in c.request("GET", "/login").body
     r = c.request("GET", "/password-reset")
     assert r.status == 200 and r.getheader("Content-Type").startswith("text/html")
     assert "nonce-" in r.getheader("Content-Security-Policy")
