@@ -24,7 +24,7 @@ import time
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
 
 ISS = "https://issuer.example"
 AUD = "https://api.example"
@@ -51,7 +51,12 @@ def main():
         if alg == "EdDSA":
             d = json.loads(OKPAlgorithm.to_jwk(ed.public_key()))
         elif alg == "ES256":
-            d = json.loads(ECAlgorithm.to_jwk(p256.public_key()))
+            # RFC 7518 6.2.1.2: x and y are the full 32 bytes. PyJWT 2.6 drops
+            # leading zero bytes (one key in 128), which bulwark rightly refuses,
+            # so the coordinates are encoded here from the same key.
+            n = p256.public_key().public_numbers()
+            d = {"kty": "EC", "crv": "P-256", "x": b64(n.x.to_bytes(32, "big")),
+                 "y": b64(n.y.to_bytes(32, "big"))}
         elif alg == "HS256":
             d = {"kty": "oct", "k": b64(hs)}
         else:
