@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static enum bw_err map_rc(struct bw_db_conn *c, int rc)
@@ -129,15 +130,35 @@ out:
 	return rc;
 }
 
-/* Create the file 0600 (SQLite gives -wal and -shm the same mode), refusing a symlink. */
+/*
+ * Create the file 0600 when it does not exist yet (SQLite gives -wal and -shm
+ * the same mode), refusing a symlink. An existing file is only looked at,
+ * never opened here: closing any descriptor of the database drops every
+ * POSIX lock this process holds on it (fcntl semantics), including the
+ * shared-memory locks of the pool's open connections. Another process (a CLI
+ * command, a test) closing its last connection would then take the WAL for
+ * unused, checkpoint and delete it under us, and our later commits would go
+ * to a deleted file. A second look covers a file made between look and create.
+ */
 static enum bw_err precreate(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct stat st;
+		int fd;
 
-	if (fd < 0)
-		return errno == ELOOP ? BW_ERR_DENIED : BW_ERR_IO;
-	close(fd);
-	return BW_OK;
+		if (lstat(path, &st) == 0)
+			return S_ISLNK(st.st_mode) ? BW_ERR_DENIED : BW_OK;
+		if (errno != ENOENT)
+			return BW_ERR_IO;
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			close(fd); /* made just now: no connection of ours has a lock on it */
+			return BW_OK;
+		}
+		if (errno != EEXIST)
+			return BW_ERR_IO;
+	}
+	return BW_ERR_IO;
 }
 
 enum bw_err db_sqlite_connect(struct bw_db_conn *c)

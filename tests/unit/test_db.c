@@ -16,7 +16,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1311,6 +1314,84 @@ static void errors_only_through_hook(void **state)
 	bw_db_close(db);
 }
 
+/*
+ * As another program: write a row of its own, count the rows of w, close (its
+ * last connection: it checkpoints, and drops the WAL when it believes nobody
+ * else has it open). The exit status is the count, 255 for an error.
+ */
+static int rows_seen_main(const char *path)
+{
+	static const char *const sql[] = {"CREATE TABLE IF NOT EXISTS z (x INTEGER)",
+	                                  "INSERT INTO z VALUES (1)", "SELECT count(*) FROM w"};
+	sqlite3 *sq = NULL;
+	int n = -1;
+
+	if (sqlite3_open_v2(path, &sq, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		return 255;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *st = NULL;
+		int r = sqlite3_prepare_v2(sq, sql[i], -1, &st, NULL);
+
+		if (r == SQLITE_OK)
+			r = sqlite3_step(st);
+		if (r == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE) {
+			n = -1;
+			break;
+		}
+	}
+	sqlite3_close(sq);
+	return n < 0 || n > 254 ? 255 : n;
+}
+
+/* The row count of w as another program sees the file (a fresh process image:
+ * a forked child would share this process's SQLite lock bookkeeping), or -1. */
+static int rows_seen_elsewhere(const char *path)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid == 0) {
+		execl("/proc/self/exe", "test_db", "--rows-seen", path, (char *)NULL);
+		_exit(255);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) != 255 ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * A connection the pool opens later must not drop the locks the open ones
+ * hold (closing any descriptor of the file drops every POSIX lock of the
+ * process): another process closing its last connection would then delete
+ * the WAL under the server, and the next commit would be lost.
+ */
+static void sqlite_new_connection_keeps_the_wal(void **state)
+{
+	struct bw_db_options o = {.pool_size = 2};
+	struct bw_db *db;
+	struct bw_db_conn *a, *b;
+	char path[600];
+
+	(void)state;
+	if (FX.be != BW_DB_SQLITE)
+		skip();
+	snprintf(path, sizeof(path), "%s/t.db", FX.dir);
+	db = open_url(FX.url, &o);
+	exec_ok(db, BW_SQL("CREATE TABLE w (x INTEGER)"));
+	exec_ok(db, BW_SQL("INSERT INTO w VALUES (1)"));
+	a = acq(db);
+	b = acq(db); /* the pool's second connection is opened now */
+	bw_db_release(b);
+	bw_db_release(a);
+	assert_int_equal(rows_seen_elsewhere(path), 1);
+	exec_ok(db, BW_SQL("INSERT INTO w VALUES (2)"));
+	assert_int_equal(rows_seen_elsewhere(path), 2);
+	bw_db_close(db);
+}
+
 static void sqlite_hardening(void **state)
 {
 	struct bw_db_conn *c;
@@ -1429,10 +1510,11 @@ static const struct CMUnitTest backend_tests[] = {
         CASE(migrate_concurrently),
         CASE(errors_only_through_hook),
         CASE(sqlite_hardening),
+        CASE(sqlite_new_connection_keeps_the_wal),
         CASE(pg_tls_and_auth),
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest common[] = {
 	        cmocka_unit_test(sql_rewrite),
@@ -1442,6 +1524,8 @@ int main(void)
 	};
 	int failed;
 
+	if (argc == 3 && strcmp(argv[1], "--rows-seen") == 0)
+		return rows_seen_main(argv[2]); /* the other program of the WAL case */
 	if (bw_init() != BW_OK)
 		return 1;
 	failed = cmocka_run_group_tests_name("db.common", common, NULL, NULL);
