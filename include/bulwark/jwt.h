@@ -29,6 +29,7 @@
 #define BULWARK_JWT_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +79,16 @@ struct bw_jwk;
  */
 BW_MUST_CHECK enum bw_err bw_jwk_generate(enum bw_jwt_alg alg, const char *kid,
                                           struct bw_jwk **out);
+
+/**
+ * bw_jwk_generate_abortable - bw_jwk_generate that gives up when *abort
+ * (may be NULL) becomes true: checked between the candidate primes of an
+ * RSA generation, so a server can stop at once instead of waiting seconds
+ * for one, or leaving a thread inside OpenSSL while the process exits.
+ * BW_ERR_STATE when it gave up (nothing is made).
+ */
+BW_MUST_CHECK enum bw_err bw_jwk_generate_abortable(enum bw_jwt_alg alg, const char *kid,
+                                                    const atomic_bool *abort, struct bw_jwk **out);
 
 /**
  * bw_jwk_export_private - the private key material as bytes to store (for

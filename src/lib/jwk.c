@@ -161,8 +161,47 @@ static bool pkey_fits(enum bw_jwt_alg alg, EVP_PKEY *pkey)
 	return bits >= JWS_RSA_MIN_BITS && bits <= JWS_RSA_MAX_BITS;
 }
 
+/* OpenSSL's key-generation callback: 0 stops the generation. */
+static int keygen_go_on(EVP_PKEY_CTX *ctx)
+{
+	const atomic_bool *abort = EVP_PKEY_CTX_get_app_data(ctx);
+
+	return abort == NULL || !atomic_load(abort);
+}
+
+/* An RSA key of RSA_GEN_BITS, or NULL (*aborted tells whether it was given up). */
+static EVP_PKEY *rsa_generate(const atomic_bool *abort, bool *aborted)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pkey = NULL;
+
+	*aborted = false;
+	if (ctx == NULL)
+		return NULL;
+	if (EVP_PKEY_keygen_init(ctx) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)RSA_GEN_BITS) == 1) {
+		/* read only by keygen_go_on, through a const pointer again */
+		EVP_PKEY_CTX_set_app_data(ctx, (void *)(uintptr_t)abort);
+		EVP_PKEY_CTX_set_cb(ctx, keygen_go_on);
+		if (EVP_PKEY_generate(ctx, &pkey) != 1) {
+			EVP_PKEY_free(pkey);
+			pkey = NULL;
+			*aborted = abort != NULL && atomic_load(abort);
+		}
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
 enum bw_err bw_jwk_generate(enum bw_jwt_alg alg, const char *kid, struct bw_jwk **out)
 {
+	return bw_jwk_generate_abortable(alg, kid, NULL, out);
+}
+
+enum bw_err bw_jwk_generate_abortable(enum bw_jwt_alg alg, const char *kid,
+                                      const atomic_bool *abort, struct bw_jwk **out)
+{
+	bool aborted = false;
 	uint8_t raw[crypto_auth_hmacsha256_KEYBYTES];
 	struct bw_jwk *k = NULL;
 	enum bw_err rc;
@@ -186,8 +225,8 @@ enum bw_err bw_jwk_generate(enum bw_jwt_alg alg, const char *kid, struct bw_jwk 
 		break;
 	case BW_JWT_RS256:
 	case BW_JWT_PS256:
-		k->pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)RSA_GEN_BITS);
-		rc = k->pkey != NULL ? BW_OK : BW_ERR_CRYPTO;
+		k->pkey = rsa_generate(abort, &aborted);
+		rc = k->pkey != NULL ? BW_OK : aborted ? BW_ERR_STATE : BW_ERR_CRYPTO;
 		break;
 	}
 	k->can_sign = rc == BW_OK;

@@ -269,14 +269,15 @@ void bw_signing_tick(struct bw_app *app)
  * The key maker of a first start. It generates and seals the keys with
  * nothing shared but its own copy of the signing key; only then, under its
  * mutex and unless the server is stopping, does it store them and reload.
- * A stop that comes first does not wait for the RSA generation: it marks the
- * maker stopping and lets the thread finish on its own; the last of the two
- * to let go frees it.
+ * A stop that comes first does not wait for the RSA generation: it tells the
+ * generation to give up, marks the maker stopping and joins the thread; the
+ * last of the two to let go frees it.
  */
 struct maker {
 	pthread_mutex_t mu;
 	atomic_uint refs;
-	bool stopping; /* under mu: the app is going away, touch nothing of it */
+	atomic_bool abort; /* the generation gives up (bw_jwk_generate_abortable) */
+	bool stopping;     /* under mu: the app is going away, touch nothing of it */
 	struct bw_secret *key;
 	struct bw_signing_batch *batch;
 	struct bw_app *app;
@@ -295,7 +296,7 @@ static void maker_put(struct maker *m)
 static void *make_keys(void *arg)
 {
 	struct maker *m = arg;
-	enum bw_err rc = bw_signing_batch_make(m->key, m->batch); /* the slow part */
+	enum bw_err rc = bw_signing_batch_make(m->key, m->batch, &m->abort); /* the slow part */
 	unsigned created = 0;
 
 	pthread_mutex_lock(&m->mu);
@@ -335,6 +336,7 @@ static enum bw_err start_maker(struct bw_app *app)
 		return BW_ERR_NOMEM;
 	pthread_mutex_init(&m->mu, NULL);
 	atomic_init(&m->refs, 2);
+	atomic_init(&m->abort, false);
 	m->app = app;
 	rc = bw_signing_batch_plan(app->db, BW_SIGNING_USE_BIT(BW_SIGNING_ID), &m->batch, &n);
 	if (rc == BW_OK && n > 0)
@@ -412,11 +414,14 @@ void bw_signing_stop(struct bw_app *app)
 		return;
 	sg = app->signing;
 	if (sg->maker != NULL) {
-		/* waits only while the maker stores (milliseconds), never for RSA */
+		/* the RSA generation gives up at its next candidate prime, so the join
+		 * takes milliseconds; no thread is left inside OpenSSL while the
+		 * process exits (its exit handlers free what that thread uses) */
+		atomic_store(&sg->maker->abort, true);
 		pthread_mutex_lock(&sg->maker->mu);
 		sg->maker->stopping = true;
 		pthread_mutex_unlock(&sg->maker->mu);
-		pthread_detach(sg->maker_thread);
+		pthread_join(sg->maker_thread, NULL);
 		maker_put(sg->maker);
 		sg->maker = NULL;
 	}

@@ -282,7 +282,7 @@ struct new_key {
 };
 
 static enum bw_err new_key_make(const struct bw_secret *key, enum bw_signing_use use,
-                                struct new_key *k)
+                                const atomic_bool *abort, struct new_key *k)
 {
 	struct bw_jwk *jwk = NULL;
 	struct bw_buf plain;
@@ -292,7 +292,7 @@ static enum bw_err new_key_make(const struct bw_secret *key, enum bw_signing_use
 	bw_buf_init(&k->sealed, SEALED_MAX + NONCE_BYTES + TAG_BYTES);
 	rc = bw_random_token(BW_SIGNING_KID_BYTES, k->kid, sizeof(k->kid));
 	if (rc == BW_OK)
-		rc = bw_jwk_generate(bw_signing_use_alg(use), k->kid, &jwk);
+		rc = bw_jwk_generate_abortable(bw_signing_use_alg(use), k->kid, abort, &jwk);
 	if (rc != BW_OK)
 		return rc;
 	bw_buf_init(&plain, SEALED_MAX);
@@ -425,14 +425,16 @@ enum bw_err bw_signing_batch_plan(struct bw_db *db, unsigned uses, struct bw_sig
 	return BW_OK;
 }
 
-enum bw_err bw_signing_batch_make(const struct bw_secret *key, struct bw_signing_batch *x)
+enum bw_err bw_signing_batch_make(const struct bw_secret *key, struct bw_signing_batch *x,
+                                  const atomic_bool *abort)
 {
 	enum bw_err rc = BW_OK;
 
 	for (unsigned u = 0; u < N_USES && rc == BW_OK; u++)
 		for (unsigned j = 0; j < 2 && rc == BW_OK; j++)
 			if (x->need[u][j] && !x->made[u][j]) {
-				rc = new_key_make(key, (enum bw_signing_use)u, &x->keys[u][j]);
+				rc = new_key_make(key, (enum bw_signing_use)u, abort,
+				                  &x->keys[u][j]);
 				x->made[u][j] = true;
 			}
 	return rc;
@@ -472,7 +474,7 @@ enum bw_err bw_signing_store_ensure(struct bw_db *db, const struct bw_secret *ke
 		*created = 0;
 	rc = bw_signing_batch_plan(db, uses, &x, &n);
 	if (rc == BW_OK && n > 0)
-		rc = bw_signing_batch_make(key, x);
+		rc = bw_signing_batch_make(key, x, NULL);
 	if (rc == BW_OK && n > 0)
 		rc = bw_signing_batch_store(db, now, x, created);
 	bw_signing_batch_free(x);
@@ -569,7 +571,7 @@ enum bw_err bw_signing_store_rotate(struct bw_db *db, const struct bw_secret *ke
 	x.keep_s = keep_s;
 	x.now = now;
 	for (unsigned u = 0; u < N_USES && rc == BW_OK; u++, made++)
-		rc = new_key_make(key, (enum bw_signing_use)u, &x.keys[u]);
+		rc = new_key_make(key, (enum bw_signing_use)u, NULL, &x.keys[u]);
 	if (rc == BW_OK)
 		rc = bw_db_tx(db, rotate_tx, &x);
 	if (rc == BW_OK && dropped != NULL)

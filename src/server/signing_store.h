@@ -13,6 +13,7 @@
 #ifndef BULWARK_SIGNING_STORE_H
 #define BULWARK_SIGNING_STORE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -102,7 +103,8 @@ struct bw_signing_batch;
 BW_MUST_CHECK enum bw_err bw_signing_batch_plan(struct bw_db *db, unsigned uses,
                                                 struct bw_signing_batch **out, unsigned *n);
 BW_MUST_CHECK enum bw_err bw_signing_batch_make(const struct bw_secret *key,
-                                                struct bw_signing_batch *b);
+                                                struct bw_signing_batch *b,
+                                                const atomic_bool *abort);
 BW_MUST_CHECK enum bw_err bw_signing_batch_store(struct bw_db *db, int64_t now,
                                                  struct bw_signing_batch *b, unsigned *created);
 void bw_signing_batch_free(struct bw_signing_batch *b);

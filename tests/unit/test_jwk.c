@@ -308,6 +308,26 @@ static void from_json_refuses(void **state)
 	assert_int_equal(bw_jwk_from_json(NULL, &k), BW_ERR_INVALID);
 }
 
+/* An RSA generation told to give up makes nothing; one not told makes a key. */
+static void generation_gives_up_when_told(void **state)
+{
+	atomic_bool stop;
+	struct bw_jwk *k = NULL;
+
+	(void)state;
+	atomic_init(&stop, true);
+	assert_int_equal(bw_jwk_generate_abortable(BW_JWT_RS256, "r1", &stop, &k), BW_ERR_STATE);
+	assert_null(k);
+	atomic_store(&stop, false);
+	assert_int_equal(bw_jwk_generate_abortable(BW_JWT_PS256, "r2", &stop, &k), BW_OK);
+	assert_int_equal(bw_jwk_alg(k), BW_JWT_PS256);
+	bw_jwk_free(k);
+	/* the fast algorithms have nothing to give up */
+	atomic_store(&stop, true);
+	assert_int_equal(bw_jwk_generate_abortable(BW_JWT_EDDSA, "e1", &stop, &k), BW_OK);
+	bw_jwk_free(k);
+}
+
 static void oct_keys(void **state)
 {
 	struct bw_jwk *k = NULL;
@@ -344,6 +364,7 @@ int main(void)
 	        cmocka_unit_test(public_json_members),
 	        cmocka_unit_test(from_json_refuses),
 	        cmocka_unit_test(oct_keys),
+	        cmocka_unit_test(generation_gives_up_when_told),
 	};
 
 	if (bw_init() != BW_OK)
