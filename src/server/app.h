@@ -122,6 +122,9 @@ int bw_cmd_audit(int argc, char **argv);
 /* migrate.c */
 int bw_cmd_migrate(int argc, char **argv);
 
+/* routes_cli.c: `bulwark routes [--json]`, the route table; returns the exit status */
+int bw_cmd_routes(int argc, char **argv);
+
 /* database.c */
 /**
  * bw_app_db_open - open the configured database (settings.database). With

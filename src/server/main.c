@@ -21,6 +21,7 @@ static void help(FILE *f)
 	      "  audit      verify or export the audit log (bulwark audit --help)\n"
 	      "  client     register an OAuth client: bulwark client add --help\n"
 	      "  keys       rotate or list the token signing keys (bulwark keys --help)\n"
+	      "  routes     list the routes and what each requires (bulwark routes --help)\n"
 	      "  help       this text\n"
 	      "\n"
 	      "  bulwark --version    print the version\n"
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
 		return bw_cmd_client(argc - 2, argv + 2);
 	if (strcmp(argv[1], "keys") == 0) /* tokens: keys_cli.c */
 		return bw_cmd_keys(argc - 2, argv + 2);
+	if (strcmp(argv[1], "routes") == 0) /* routes_cli.c */
+		return bw_cmd_routes(argc - 2, argv + 2);
 	fprintf(stderr, "bulwark: unknown command: %.64s (try: bulwark help)\n", argv[1]);
 	return 2;
 }

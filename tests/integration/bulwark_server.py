@@ -146,3 +146,10 @@ def run_bulwark(*args, env=None, timeout=30):
     full_env.update(env or {})
     return subprocess.run([BIN, *args], stdin=subprocess.DEVNULL, capture_output=True,
                           env=full_env, timeout=timeout)
+
+
+def routes():
+    """The route table as `bulwark routes --json` prints it: one dict per route and method."""
+    r = run_bulwark("routes", "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["routes"]
