@@ -530,6 +530,76 @@ out:
 	return rc;
 }
 
+/* ---- grant client_credentials ------------------------------------------------------ */
+
+/* The scope of a client_credentials token: what is asked (each among c's
+ * scopes) or, when nothing is, c's scopes; never a scope that needs a user. */
+static enum bw_err client_scope(struct bw_arena *a, const struct bw_oauth_client *c,
+                                const struct bw_oauth_form *f, const char **out)
+{
+	static const char *const user_only[] = {"openid", "profile", "email", "offline_access",
+	                                        "admin"};
+	struct bw_scope_set s = {.n = 0};
+	struct bw_str asked;
+
+	*out = NULL;
+	if (bw_oauth_form_get(f, "scope", &asked)) {
+		if (bw_scope_parse(asked, &s) != BW_OK || !bw_oauth_scope_allowed(c, asked))
+			return BW_ERR_INVALID;
+		for (size_t i = 0; i < sizeof(user_only) / sizeof(user_only[0]); i++)
+			if (bw_scope_has_c(&s, user_only[i]))
+				return BW_ERR_INVALID;
+	} else {
+		for (size_t i = 0; i < c->n_scopes && s.n < BW_SCOPE_MAX; i++)
+			s.items[s.n++] = bw_str_c(c->scopes[i]);
+		for (size_t i = 0; i < sizeof(user_only) / sizeof(user_only[0]); i++)
+			bw_scope_remove(&s, user_only[i]);
+		if (s.n == 0)
+			return BW_ERR_INVALID;
+	}
+	*out = scope_text(a, &s);
+	return *out != NULL ? BW_OK : BW_ERR_NOMEM;
+}
+
+enum bw_err bw_oauth_grant_client_credentials(struct bw_req *req, struct bw_resp *resp,
+                                              const struct bw_oauth_client *c,
+                                              const struct bw_oauth_form *form)
+{
+	struct bw_app *app = bw_req_app(req);
+	struct bw_oauth_user none = {.id = 0, .public_id = c->client_id};
+	struct issue x;
+	int64_t now = (int64_t)time(NULL);
+	const char *scope = NULL;
+	enum bw_err rc;
+
+	if (!c->confidential || !bw_oauth_grant_allowed(c, BW_GRANT_CLIENT_CREDENTIALS)) {
+		audit(req, "oauth.token", BW_AUDIT_DENIED, 0, c, "client_credentials",
+		      "grant not registered");
+		return bw_oauth_error(resp, 400, "unauthorized_client",
+		                      "The client may not use this grant type.");
+	}
+	rc = client_scope(bw_req_arena(req), c, form, &scope);
+	if (rc == BW_ERR_INVALID) {
+		audit(req, "oauth.token", BW_AUDIT_DENIED, 0, c, "client_credentials",
+		      "scope not allowed");
+		return bw_oauth_error(resp, 400, "invalid_scope",
+		                      "The scope asked is not among the client's scopes.");
+	}
+	if (rc != BW_OK)
+		return rc;
+	issue_init(&x);
+	x.client = c;
+	x.user = &none;
+	x.scope = scope;
+	rc = mint(app, &x);
+	if (rc == BW_OK) {
+		audit(req, "oauth.token", BW_AUDIT_SUCCESS, 0, c, "client_credentials", NULL);
+		rc = answer(resp, response(&x, NULL, now));
+	}
+	issue_free(&x);
+	return rc;
+}
+
 /* ---- the endpoint ------------------------------------------------------------------- */
 
 enum bw_err bw_oauth_route_token(struct bw_req *req, struct bw_resp *resp)

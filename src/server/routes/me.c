@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "../account.h"
+#include "../oauth_refresh.h"
 #include "../reauth.h"
 #include "../sessions.h"
 #include "bulwark/cookie.h"
@@ -252,6 +253,9 @@ enum bw_err bw_account_change_password(struct bw_req *req, struct bw_resp *resp,
 	/* every session ends, this one too: it is replaced by a fresh id (rotation) */
 	if (rc == BW_OK)
 		rc = bw_sessions_delete_others(app, p->user_id, NULL, &revoked);
+	/* and so does every OAuth grant: refresh families, their live access tokens */
+	if (rc == BW_OK)
+		rc = bw_refresh_revoke_user(app, p->user_id);
 	if (rc == BW_OK)
 		rc = bw_sessions_create(app, p->user_id, (int64_t)time(NULL), bw_req_client_ip(req),
 		                        bw_req_header(req, "User-Agent"), token, &sh, pid, NULL);

@@ -90,6 +90,8 @@ static const struct {
         {bw_routes_reset_pages, &bw_routes_reset_pages_n},     /* its pages */
         {bw_routes_apikeys, &bw_routes_apikeys_n},             /* apikeys: the user's API keys */
         {bw_routes_signing, &bw_routes_signing_n},             /* tokens: JWKS, whoami */
+        {bw_routes_oauth, &bw_routes_oauth_n},                 /* OAuth/OIDC: authorize, token */
+        {bw_routes_oauth_endpoints, &bw_routes_oauth_endpoints_n}, /* revoke, introspect */
 };
 
 enum bw_err bw_app_route_table(struct bw_route **out, size_t *n)
