@@ -522,6 +522,13 @@ def test_authlib_code_flow_with_pkce_and_refresh(srv):
                          code_challenge_method="S256", token_endpoint_auth_method="client_secret_basic")
     sess.verify = srv.cert
     sess.trust_env = False
+    try:
+        authlib_flow(srv, sess)
+    finally:
+        sess.close()
+
+
+def authlib_flow(srv, sess):
     verifier = __import__("secrets").token_urlsafe(48)
     url, state = sess.create_authorization_url(srv.base + "/oauth2/authorize",
                                                code_verifier=verifier, nonce="authlib-n")
@@ -547,3 +554,66 @@ def test_authlib_code_flow_with_pkce_and_refresh(srv):
                          authorization_response=callback.replace(f"state={state}",
                                                                  "state=forged"),
                          code_verifier=verifier, state=state)
+
+
+# ---- private_key_jwt ------------------------------------------------------------------
+
+def test_private_key_jwt_assertions(srv, tmp_path):
+    import os as _os
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from jwt.algorithms import ECAlgorithm
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pub = json.loads(ECAlgorithm.to_jwk(key.public_key()))
+    pub.update(alg="ES256", kid="pk1", use="sig")
+    f = tmp_path / "jwks.json"
+    f.write_text(json.dumps({"keys": [pub]}))
+    c = add_client(srv, "--name", "PKJ", "--grant", "client_credentials", "--scope", "whoami",
+                   "--auth-method", "private_key_jwt", "--jwks-file", str(f))
+    cid = c["client_id"]
+
+    def assertion(**over):
+        now = int(time.time())
+        claims = {"iss": cid, "sub": cid, "aud": srv.base + "/oauth2/token",
+                  "jti": _os.urandom(16).hex(), "iat": now, "exp": now + 60}
+        claims.update(over)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return jwt.encode(claims, key, algorithm="ES256", headers={"kid": "pk1"})
+
+    sources = iter(f"127.0.3.{i}" for i in range(1, 250))
+
+    def grant(a):
+        # each attempt from an address of its own: failures spend a small
+        # per-address budget (429 past it), which is not what is tested here
+        body = urllib.parse.urlencode({
+            "grant_type": "client_credentials", "client_assertion": a,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"})
+        r = Client(srv, source=next(sources)).request(
+            "POST", "/oauth2/token", body=body.encode(), origin=False,
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        r.json = lambda: json.loads(r.body)
+        return r
+
+    a = assertion()
+    r = grant(a)
+    assert r.status_code == 200, r.body
+    assert whoami(srv, r.json()["access_token"]).status_code == 200
+    # the same assertion twice: the jti replay cache refuses it
+    assert grant(a).status_code == 401
+    other = ec.generate_private_key(ec.SECP256R1())
+    now = int(time.time())
+    for bad in (assertion(aud="https://elsewhere.example/token"), assertion(exp=None),
+                assertion(jti=None), assertion(exp=now + 3600), assertion(exp=now - 120),
+                assertion(iss="someone-else"), assertion(sub="someone-else"),
+                jwt.encode({"iss": cid, "sub": cid, "aud": srv.base, "jti": "x1",
+                            "exp": now + 60}, other, algorithm="ES256",
+                           headers={"kid": "pk1"}),
+                jwt.encode({"iss": cid, "sub": cid, "aud": srv.base, "jti": "x2",
+                            "exp": now + 60}, "secret-guess", algorithm="HS256",
+                           headers={"kid": "pk1"})):
+        r = grant(bad)
+        assert r.status_code == 401 and r.json()["error"] == "invalid_client", r.body
+    # a secret is not this client's method
+    r = token(srv, {"grant_type": "client_credentials"}, auth=(cid, "x" * 43))
+    assert r.status_code in (401, 429)
