@@ -29,7 +29,10 @@ enum bw_account_status {
 	                              re-authenticate first (reauth.h) */
 	BW_ACCOUNT_MFA_REQUIRED, /**< login: the password is right and a second factor is in
 	                              force: no session yet; the code goes to the MFA step
-	                              with the token given (mfa.h, POST /v1/auth/mfa) */
+	                              with the token given (mfa.h, POST /v1/auth/mfa); for
+	                              re-authentication: a code is needed, not the password */
+	BW_ACCOUNT_STATE,        /**< MFA: the action does not fit the account's second factor
+	                              (on already, nothing pending, not on) */
 };
 
 struct bw_account_result {

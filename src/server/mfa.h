@@ -34,6 +34,8 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "bulwark/buf.h"
+#include "bulwark/csrf.h"
 #include "bulwark/token.h"
 #include "bulwark/totp.h"
 
@@ -145,6 +147,93 @@ BW_MUST_CHECK enum bw_err bw_mfa_token_consume(struct bw_app *app, struct bw_str
  * bw_auth_login_limits does for passwords. *allowed false: answer 429.
  */
 BW_MUST_CHECK enum bw_err bw_mfa_limits(struct bw_req *req, int64_t user_id, bool *allowed);
+
+/* ---- the account actions (routes/mfa.c), shared by the JSON API and the pages -- */
+
+/*
+ * Each does the work and its checks (re-authentication, the MFA limits,
+ * the audit) and says how it went in a struct bw_account_result (account.h);
+ * routes/mfa.c answers problem documents, routes/web_mfa.c forms.
+ */
+struct bw_account_result;
+struct bw_account_login;
+
+/** A TOTP key being enrolled, shown once: wipe with bw_mfa_enrolment_wipe. */
+struct bw_mfa_enrolment {
+	char secret[BW_BASE32_LEN(BW_TOTP_SECRET_BYTES) + 1]; /**< base32, for typing in */
+	struct bw_buf uri;                                    /**< the otpauth:// Key URI */
+	struct bw_buf svg; /**< its QR code: an SVG document built from the URI alone */
+};
+
+/**
+ * bw_account_mfa_begin - a new pending TOTP key for the signed-in user
+ * into *out (BW_ACCOUNT_OK; wipe it after the answer is built).
+ * BW_ACCOUNT_REAUTH without a recent proof, BW_ACCOUNT_STATE when a
+ * confirmed key is in force. Audited.
+ */
+BW_MUST_CHECK enum bw_err bw_account_mfa_begin(struct bw_req *req, struct bw_mfa_enrolment *out,
+                                               struct bw_account_result *res);
+
+/** bw_mfa_enrolment_wipe - wipe and free an enrolment (also one never filled). */
+void bw_mfa_enrolment_wipe(struct bw_mfa_enrolment *e);
+
+/**
+ * bw_account_mfa_confirm - confirm the pending key with its first code:
+ * BW_ACCOUNT_OK with ten backup codes in *codes (wipe them) and the
+ * session replaced (its cookie on resp, its CSRF token in csrf), every
+ * other session of the user ended. BW_ACCOUNT_STATE when nothing is
+ * pending, BW_ACCOUNT_FIELD ("code", "invalid") for a wrong code,
+ * BW_ACCOUNT_RATE_LIMITED past the MFA limits. Audited.
+ */
+BW_MUST_CHECK enum bw_err bw_account_mfa_confirm(struct bw_req *req, struct bw_resp *resp,
+                                                 struct bw_str code, struct bw_mfa_backup *codes,
+                                                 char csrf[BW_CSRF_SESSION_TOKEN_SIZE],
+                                                 struct bw_account_result *res);
+
+/**
+ * bw_account_mfa_disable - remove the signed-in user's second factor (key,
+ * backup codes, MFA tokens): BW_ACCOUNT_OK (*removed: there was a key),
+ * BW_ACCOUNT_REAUTH without a recent proof. Audited.
+ */
+BW_MUST_CHECK enum bw_err bw_account_mfa_disable(struct bw_req *req, bool *removed,
+                                                 struct bw_account_result *res);
+
+/**
+ * bw_account_mfa_backup - ten new backup codes replace the old ones
+ * (BW_ACCOUNT_OK, into *codes: wipe them); BW_ACCOUNT_REAUTH without a
+ * recent proof, BW_ACCOUNT_STATE when no key is in force. Audited.
+ */
+BW_MUST_CHECK enum bw_err bw_account_mfa_backup(struct bw_req *req, struct bw_mfa_backup *codes,
+                                                struct bw_account_result *res);
+
+/**
+ * bw_account_mfa_login - the login's second step with the MFA token of the
+ * password step and a code (both borrowed; the caller checked the
+ * pre-session CSRF token): one attempt of the token spent, the MFA limits
+ * charged, the code checked (TOTP once, or a backup code used up); on
+ * BW_ACCOUNT_OK the token is used up and a session opened (cookie on resp,
+ * public id and CSRF token in *out). BW_ACCOUNT_DENIED for a wrong,
+ * replayed or used code, BW_ACCOUNT_NOT_FOUND when the token is unknown,
+ * expired or out of tries (or MFA was turned off since): the password step
+ * must be done again; BW_ACCOUNT_RATE_LIMITED past the MFA limits. Audited.
+ */
+BW_MUST_CHECK enum bw_err bw_account_mfa_login(struct bw_req *req, struct bw_resp *resp,
+                                               struct bw_str mfa_token, struct bw_str code,
+                                               struct bw_account_login *out);
+
+/**
+ * bw_account_reauth - re-authenticate the signed-in session with exactly
+ * one of password and code (the other NULL): on BW_ACCOUNT_OK the
+ * session's auth_time is now. With a second factor in force only a code
+ * counts (BW_ACCOUNT_MFA_REQUIRED for a password); without one only the
+ * password (BW_ACCOUNT_FIELD "code" "mfa_not_enabled"); both or neither is
+ * BW_ACCOUNT_FIELD "(body)" "password_or_code". BW_ACCOUNT_DENIED for a
+ * wrong password or code, BW_ACCOUNT_RATE_LIMITED past the login limits
+ * (password) or the MFA limits (code). Audited. Slow with a password.
+ */
+BW_MUST_CHECK enum bw_err bw_account_reauth(struct bw_req *req, const struct bw_str *password,
+                                            const struct bw_str *code,
+                                            struct bw_account_result *res);
 
 /* routes/mfa.c: the MFA, second-step and re-authentication routes (routes/table.c) */
 extern const struct bw_route bw_routes_mfa[];

@@ -21,6 +21,9 @@ extern const struct bw_route bw_routes_web[];
 extern const size_t bw_routes_web_n;
 extern const struct bw_route bw_routes_web_account[];
 extern const size_t bw_routes_web_account_n;
+/* routes/web_mfa.c: the sign-in's code step, re-authentication, two-step verification */
+extern const struct bw_route bw_routes_web_mfa[];
+extern const size_t bw_routes_web_mfa_n;
 
 /**
  * bw_web_redirect - answer 303 See Other to location: a literal, or a path
@@ -51,5 +54,22 @@ const char *bw_web_time(struct bw_req *req, int64_t t);
  * of the password policy or a form check (static text, never the value).
  */
 const char *bw_web_field_message(const char *field, const char *code);
+
+/**
+ * bw_web_mfa_step - the password step of a sign-in passed and a second
+ * factor is in force: hand mfa_token to the browser in the HttpOnly MFA
+ * cookie and answer 303 to /login/mfa (with next when it is a same-origin
+ * path). The caller wipes mfa_token.
+ */
+BW_MUST_CHECK enum bw_err bw_web_mfa_step(struct bw_req *req, struct bw_resp *resp,
+                                          const char *mfa_token, struct bw_str next);
+
+/**
+ * bw_web_reauth_redirect - a sensitive action without a recent proof of
+ * identity: 303 to the re-authentication prompt, which returns to from (a
+ * same-origin path literal, such as "/account/security").
+ */
+BW_MUST_CHECK enum bw_err bw_web_reauth_redirect(struct bw_req *req, struct bw_resp *resp,
+                                                 const char *from);
 
 #endif

@@ -85,6 +85,7 @@ static const struct {
         {bw_routes_admin, &bw_routes_admin_n},
         {bw_routes_web, &bw_routes_web_n},                     /* the HTML pages and their forms */
         {bw_routes_web_account, &bw_routes_web_account_n},     /* the signed-in pages */
+        {bw_routes_web_mfa, &bw_routes_web_mfa_n},             /* pages: MFA, re-auth */
         {bw_routes_admin_clients, &bw_routes_admin_clients_n}, /* clients, users */
         {bw_routes_reset, &bw_routes_reset_n},                 /* password reset */
         {bw_routes_reset_pages, &bw_routes_reset_pages_n},     /* its pages */

@@ -122,6 +122,9 @@ static const char *login_notice(struct bw_str m)
 		       "Sign in with the new password.";
 	if (bw_str_eq_c(m, "signed_out"))
 		return "You are signed out.";
+	if (bw_str_eq_c(m, "mfa_restart"))
+		return "That sign-in attempt expired or ran out of tries. "
+		       "Sign in again with your password.";
 	return "";
 }
 
@@ -164,6 +167,12 @@ static enum bw_err route_login_form(struct bw_req *req, struct bw_resp *resp)
 	if (res.status == BW_ACCOUNT_RATE_LIMITED)
 		return render_login(req, resp, 429, email, next,
 		                    "Too many attempts. Wait a few minutes and try again.", "");
+	if (res.status == BW_ACCOUNT_MFA_REQUIRED) {
+		/* the code step: the token goes to the browser in an HttpOnly cookie */
+		rc = bw_web_mfa_step(req, resp, res.mfa_token, next);
+		bw_wipe(res.mfa_token, sizeof(res.mfa_token));
+		return rc;
+	}
 	if (res.status != BW_ACCOUNT_OK)
 		return render_login(req, resp, 401, email, next, "The email or password is wrong.",
 		                    "");

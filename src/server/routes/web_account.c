@@ -1,6 +1,7 @@
 /*
  * web_account.c — the signed-in pages (web.h): the account overview,
- * security (password change, two-step verification) and the session list.
+ * security (password change; two-step verification is routes/web_mfa.c)
+ * and the session list.
  * Every page takes only the session cookie; a browser without one is sent
  * to /login?next=… by the pipeline (route login_page). Every form carries
  * the session's CSRF token and posts to a form route checked before its
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "../account.h"
+#include "../mfa.h"
 #include "../pages.h"
 #include "../sessions.h"
 #include "../web.h"
@@ -50,6 +52,12 @@ static const char *security_notice(struct bw_str m)
 {
 	if (bw_str_eq_c(m, "password_changed"))
 		return "Your password is changed. Every other session has been signed out.";
+	if (bw_str_eq_c(m, "mfa_off"))
+		return "Two-step verification is off. Signing in needs only your password now.";
+	if (bw_str_eq_c(m, "mfa_on"))
+		return "Two-step verification is on already.";
+	if (bw_str_eq_c(m, "mfa_not_pending"))
+		return "No set-up is under way: start it again below.";
 	return "";
 }
 
@@ -58,15 +66,22 @@ static enum bw_err render_security(struct bw_req *req, struct bw_resp *resp, uns
                                    const char *new_error)
 {
 	struct bw_account_profile u;
+	enum bw_mfa_state mfa = BW_MFA_NONE;
+	unsigned left = 0;
 	struct bw_tv *v;
 	enum bw_err rc = bw_account_profile(req, &u);
 
+	if (rc == BW_OK)
+		rc = bw_mfa_status(bw_req_app(req), bw_req_principal(req)->user_id, &mfa, &left);
 	if (rc != BW_OK)
 		return rc;
 	v = bw_web_values(req);
 	if (v == NULL)
 		return BW_ERR_INTERNAL;
 	bw_tv_put_str(v, "email", u.email);
+	bw_tv_put_bool(v, "mfa_on", mfa == BW_MFA_CONFIRMED);
+	bw_tv_put_int(v, "backup_left", left);
+	bw_tv_put_bool(v, "backup_low", left <= 3);
 	bw_tv_put_cstr(v, "notice", notice);
 	bw_tv_put_cstr(v, "current_error", current_error);
 	bw_tv_put_cstr(v, "new_error", new_error);
@@ -88,6 +103,8 @@ static enum bw_err route_password_form(struct bw_req *req, struct bw_resp *resp)
 
 	if (rc != BW_OK)
 		return rc;
+	if (res.status == BW_ACCOUNT_REAUTH) /* the form is sent again after the prompt */
+		return bw_web_reauth_redirect(req, resp, "/account/security");
 	if (res.status == BW_ACCOUNT_RATE_LIMITED)
 		return render_security(req, resp, 429, "",
 		                       "Too many attempts. Wait a few minutes and try again.", "");
