@@ -1,6 +1,9 @@
 // pages.mjs — the account pages in a real browser (Chromium, playwright-core):
 // registration, sign-in, the account pages, password change and sign-out
-// through the forms; the session cookie out of reach of scripts; hostile
+// through the forms; two-step verification set up through the security page
+// (the key read from the page, codes computed here by RFC 6238) and a
+// sign-in with a code; the re-authentication prompt and its refusal to
+// return to another site; the session cookie out of reach of scripts; hostile
 // values shown as text; injected markup stopped by CSP; and forms
 // auto-submitted by a page on another site and on another port of the same
 // host, which must change nothing. Run by tests/integration/test_browser.py,
@@ -12,6 +15,7 @@
 // EVIL_SAME (https://127.0.0.1:R), SHOTS (screenshot directory), EMAIL,
 // PASSWORD, NEW_PASSWORD, HOSTILE_UA.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -34,10 +38,54 @@ const context = await chromium.launchPersistentContext(profile, {
          '--disable-dev-shm-usage', '--ignore-certificate-errors', '--short-reporting-delay'],
 });
 
+// RFC 6238 TOTP (SHA-1, 30 s steps), written here so the server is checked
+// against an implementation of its own: key is the raw key, t Unix seconds.
+function totpKey(key, t, digits = 6) {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(t / 30)));
+  const h = createHmac('sha1', key).update(msg).digest();
+  const o = h[h.length - 1] & 15;
+  const n = ((h[o] & 127) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(n % 10 ** digits).padStart(digits, '0');
+}
+// RFC 4648 base32 (the key as the page shows it, spaces allowed)
+function base32(text) {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const out = [];
+  let bits = 0; let v = 0;
+  for (const ch of text.replace(/\s/g, '').toUpperCase()) {
+    const i = abc.indexOf(ch);
+    assert.ok(i >= 0, `not base32: ${ch}`);
+    v = ((v << 5) | i) & 0xfff; bits += 5;
+    if (bits >= 8) { out.push((v >>> (bits - 8)) & 255); bits -= 8; }
+  }
+  return Buffer.from(out);
+}
+// the RFC's own test vectors first (Appendix B, SHA-1)
+const rfcKey = Buffer.from('12345678901234567890');
+assert.equal(totpKey(rfcKey, 59, 8), '94287082');
+assert.equal(totpKey(rfcKey, 1111111109, 8), '07081804');
+assert.equal(totpKey(rfcKey, 20000000000, 8), '65353130');
+assert.deepEqual(base32('GEZDGNBV GY3TQOJQ'), Buffer.from('1234567890'));
+const totp = (secret, steps = 0) => totpKey(base32(secret), Date.now() / 1000 + 30 * steps);
+// wait until the current step has 3 s gone and 6 s left: "now" and "one
+// step ago" then mean the same here and at the server for a few requests
+async function steady() {
+  while (!((Date.now() / 1000) % 30 >= 3 && (Date.now() / 1000) % 30 <= 24))
+    await new Promise((r) => setTimeout(r, 500));
+}
+
 async function shot(page, name) {
   const path = join(SHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   out.shots.push(path);
+}
+
+// A screenshot at a phone's width, then back to the desktop one.
+async function phoneShot(page, name) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, name);
+  await page.setViewportSize({ width: 1000, height: 800 });
 }
 
 // Submit the page's form whose action is `action` and wait for where it lands.
@@ -145,7 +193,7 @@ try {
   out.sessions_before = await page.locator('form[action="/account/sessions/revoke"]').count();
   for (const [name, evil] of [['cross_site', EVIL_CROSS], ['same_site', EVIL_SAME]]) {
     out.attacks[name] = {};
-    for (const attack of ['password', 'logout', 'revoke', 'login']) {
+    for (const attack of ['password', 'logout', 'revoke', 'login', 'mfa', 'reauth']) {
       const seen = [];
       const onResp = (resp) => {
         if (resp.url().startsWith(APP) && resp.request().method() === 'POST')
@@ -172,6 +220,54 @@ try {
   await shot(page, 'security-phone');
   await page.setViewportSize({ width: 1000, height: 800 });
 
+  // ---- the re-authentication prompt: back to a same-origin path only
+  await page.goto(`${APP}/reauth?next=${encodeURIComponent('https://localhost:9/phish')}`);
+  assert.equal(await page.inputValue('input[name="next"]'), '/account');
+  await page.fill('#password', NEW_PASSWORD);
+  r = await submit(page, '/reauth');
+  assert.equal(new URL(page.url()).href, `${APP}/account`);
+  await page.goto(`${APP}/reauth?next=${encodeURIComponent('/account/security')}`);
+  await shot(page, 'reauth');
+  await page.fill('#password', 'not the password 0000');
+  r = await submit(page, '/reauth');
+  assert.equal(r.status(), 401);
+  await shot(page, 'reauth-error');
+  await phoneShot(page, 'reauth-phone');
+  await page.fill('#password', NEW_PASSWORD);
+  r = await submit(page, '/reauth');
+  assert.equal(new URL(page.url()).pathname, '/account/security');
+
+  // ---- two-step verification through the security page
+  r = await submit(page, '/account/mfa/totp');
+  assert.equal(r.status(), 200);
+  assert.equal(await page.locator('.qr svg').count(), 1);           // the server's QR code
+  assert.equal(await page.locator('script').count(), 0);
+  const secret = (await page.locator('#secret').innerText()).trim();
+  assert.match(secret, /^[A-Z2-7]{4}( [A-Z2-7]{4}){7}$/);
+  const uri = await page.locator('#otpauth-uri').textContent();
+  assert.equal(new URL(uri).searchParams.get('secret'), secret.replace(/ /g, ''));
+  await shot(page, 'mfa-setup');
+  await phoneShot(page, 'mfa-setup-phone');
+  await steady();
+  const wrongCode = totp(secret) === '000000' ? '111111' : '000000';
+  await page.fill('#code', wrongCode);
+  r = await submit(page, '/account/mfa/confirm');
+  assert.equal(r.status(), 400);
+  assert.equal(await page.locator('#secret').count(), 0);           // the key is not shown again
+  await shot(page, 'mfa-setup-error');
+  await page.fill('#code', totp(secret, -1));                       // the step before: accepted
+  r = await submit(page, '/account/mfa/confirm');
+  assert.equal(r.status(), 200);
+  const backup = await page.locator('#backup-codes code').allInnerTexts();
+  assert.equal(backup.length, 10);
+  backup.forEach((c) => assert.match(c, /^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/));
+  await shot(page, 'mfa-codes');
+  await phoneShot(page, 'mfa-codes-phone');
+  await page.goto(`${APP}/account/security`);
+  assert.ok((await page.content()).includes('10 backup codes left.'));
+  await shot(page, 'security-mfa-on');
+  out.mfa = { backup_codes: backup.length };
+
   // ---- sign out through the form
   await page.goto(`${APP}/account`);
   r = await submit(page, '/logout');
@@ -179,8 +275,34 @@ try {
   await shot(page, 'signed-out');
   await page.goto(`${APP}/account`);
   assert.equal(new URL(page.url()).pathname, '/login');
-  await page.setViewportSize({ width: 390, height: 844 });
-  await shot(page, 'login-phone');
+  await phoneShot(page, 'login-phone');
+
+  // ---- sign in with the second factor: the password, then the code page
+  await page.fill('#email', EMAIL);
+  await page.fill('#password', NEW_PASSWORD);
+  r = await submit(page, '/login');
+  assert.equal(new URL(page.url()).pathname, '/login/mfa');
+  // no token in the URL: only the return path (the page the sign-in came from)
+  assert.deepEqual([...new URL(page.url()).searchParams.keys()], ['next']);
+  assert.equal(new URL(page.url()).searchParams.get('next'), '/account');
+  const mfaCookie = (await context.cookies(APP)).find((c) => c.name === '__Host-bulwark_mfa');
+  assert.ok(mfaCookie && mfaCookie.httpOnly && mfaCookie.secure && mfaCookie.sameSite === 'Strict');
+  assert.ok(!(await page.evaluate(() => document.cookie)).includes('bulwark_mfa'));
+  assert.ok(!(await page.content()).includes(mfaCookie.value));     // nor in the page
+  assert.ok(!(await context.cookies(APP)).some((c) => c.name === '__Host-bulwark_session'));
+  await shot(page, 'login-mfa');
+  await steady();
+  await page.fill('#code', wrongCode === totp(secret) ? '222222' : wrongCode);
+  r = await submit(page, '/login/mfa');
+  assert.equal(r.status(), 401);
+  await shot(page, 'login-mfa-error');
+  await phoneShot(page, 'login-mfa-phone');
+  await page.fill('#code', totp(secret));
+  r = await submit(page, '/login/mfa');
+  assert.equal(new URL(page.url()).pathname, '/account');
+  assert.ok((await page.content()).includes(EMAIL));
+  assert.ok(!(await context.cookies(APP)).some((c) => c.name === '__Host-bulwark_mfa'));
+  out.mfa.signed_in_with_code = true;
 
   assert.deepEqual(out.dialogs, []);
   console.log(JSON.stringify(out));

@@ -77,6 +77,11 @@ def start_attacker(app, srv, email, tmp):
                 "logout": ("/logout", {"csrf_token": forged}),
                 "revoke": ("/account/sessions/revoke", {"csrf_token": forged,
                                                         "id": victim_session()}),
+                # tie the victim's account to the attacker's phone
+                "mfa": ("/account/mfa/totp", {"csrf_token": forged}),
+                # refresh the victim's proof of identity, then off to the attacker
+                "reauth": ("/reauth", {"csrf_token": forged, "password": NEW_PASSWORD,
+                                       "next": "https://localhost:9/"}),
                 # login CSRF: sign the victim in as the attacker
                 "login": ("/login", {"csrf_token": forged, "email": "attacker@example.com",
                                      "password": ATTACKER_PASSWORD, "next": ""}),
@@ -145,13 +150,28 @@ def test_pages_in_chromium():
             assert statuses and all(s == 403 for s in statuses), (attack, statuses)
         assert out["sessions_after"] == out["sessions_before"] >= 1
 
-        # the server's own state: the password is the one the user chose
-        assert Client(srv).login(email, NEW_PASSWORD).status == 200
+        # the server's own state: the password is the one the user chose, and
+        # two-step verification is on (the password alone opens no session)
+        c = Client(srv)
+        c.presession()
+        r = c.request("POST", "/v1/auth/login", json_body={"email": email,
+                                                           "password": NEW_PASSWORD})
+        assert r.status == 200 and json.loads(r.body).get("mfa_required") is True
+        assert out["mfa"] == {"backup_codes": 10, "signed_in_with_code": True}
         assert Client(srv).login(email, ATTACKER_PASSWORD).status == 401
         events = [json.loads(l) for (l,) in db_query(srv, "SELECT line FROM audit_records")]
         changes = [e for e in events if e.get("event") == "auth.password_change"]
         assert [e.get("outcome") for e in changes] == ["failure", "success"]
         assert not [e for e in events if e.get("event") == "auth.session_revoked"]
+        # the forged enrolment and re-authentication did nothing: only the page's own
+        assert len([e for e in events if e.get("event") == "mfa.totp_enrol"]) == 1
+        assert [e.get("outcome") for e in events if e.get("event") == "auth.reauth"] == \
+            ["success", "failure", "success"]
+        assert [e.get("outcome") for e in events if e.get("event") == "mfa.totp_confirm"] == \
+            ["failure", "success"]
+        assert [e.get("outcome") for e in events if e.get("event") == "auth.mfa"] == ["failure"]
+        assert any('"auth.login"' in l and '"mfa":"totp"' in l
+                   for (l,) in db_query(srv, "SELECT line FROM audit_records"))
         # the CSP violation reached /v1/csp-reports
         deadline = time.time() + 10
         while not srv.events("csp.violation") and time.time() < deadline:
