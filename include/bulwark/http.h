@@ -98,7 +98,10 @@ struct bw_principal;
 
 /**
  * A handler fills resp. Returning an error other than BW_OK makes the core
- * answer a generic 500 problem (the error name is logged, never sent).
+ * drop what it put in resp and answer a generic problem (the error name is
+ * logged, never sent): 503 busy with Retry-After for BW_ERR_BUSY (a full
+ * queue, a locked database: the handler must have written nothing), 500
+ * internal for any other.
  */
 typedef enum bw_err (*bw_handler_fn)(struct bw_req *req, struct bw_resp *resp);
 

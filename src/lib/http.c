@@ -498,9 +498,16 @@ static void run_handler(struct bw_req *req)
 		/* the handler's partial answer is dropped; its headers too */
 		bw_hdrs_init(&resp->hdrs);
 		resp->html = false;
-		if (bw_resp_problem(resp, 500, "internal", "Internal error",
-		                    "The request could not be completed.", NULL) != BW_OK)
+		if (req->handler_rc == BW_ERR_BUSY) {
+			/* a full queue or a locked database: nothing was done, come back */
+			if (bw_hdrs_add(&resp->hdrs, "Retry-After", "1") != BW_OK ||
+			    bw_resp_problem(resp, 503, "busy", "Service busy",
+			                    "The server is busy; retry later.", NULL) != BW_OK)
+				resp->status = 503;
+		} else if (bw_resp_problem(resp, 500, "internal", "Internal error",
+		                           "The request could not be completed.", NULL) != BW_OK) {
 			resp->status = 500;
+		}
 	}
 }
 

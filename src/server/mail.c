@@ -197,7 +197,7 @@ enum bw_err bw_mail_start(struct bw_app *app, const char **why)
 		free(m);
 		return BW_ERR_INTERNAL;
 	}
-	rc = bw_jobs_start(BW_MAIL_QUEUE_MAX, app, &m->jobs);
+	rc = bw_jobs_start(app->settings.mail_queue, app, &m->jobs);
 	if (rc != BW_OK) {
 		if (m->smtp)
 			curl_global_cleanup();

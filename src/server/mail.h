@@ -20,8 +20,8 @@
 
 /** Largest message body accepted. */
 #define BW_MAIL_BODY_MAX 8192
-/** Messages (and mail-related jobs) queued at most; more answer BW_ERR_BUSY. */
-#define BW_MAIL_QUEUE_MAX 1024
+/** Default of mail.queue: messages (and mail jobs) queued at most; more are BW_ERR_BUSY. */
+#define BW_MAIL_QUEUE_DEFAULT 1024
 
 /**
  * bw_mail_start - resolve the relay password, set up libcurl and start

@@ -17,6 +17,7 @@
 #include "bulwark/netaddr.h"
 #include "bulwark/secret.h"
 #include "listen.h"
+#include "mail.h"
 #include "smtp.h"
 #include "oauth_scope.h"
 
@@ -130,6 +131,7 @@ static const struct bw_config_key keys[] = {
         KEY(STRING, "mail.smtp_user", smtp_user, "relay login, empty for none"),
         KEY(SECRET, "mail.smtp_password", smtp_password, "relay password reference"),
         KEY(STRING, "mail.ca_file", smtp_ca_file, "extra CA bundle for the relay"),
+        NUMBER_KEY(UINT, "mail.queue", mail_queue, 1, 100000, "messages waiting for delivery"),
 };
 
 static const struct bw_config_schema schema = {keys, sizeof(keys) / sizeof(keys[0])};
@@ -187,6 +189,7 @@ void bw_settings_defaults(struct bw_settings *s)
 	s->oauth_access_token_ttl_s = 600;
 	s->oauth_id_token_ttl_s = 3600;
 	s->oauth_token_cache = 10000;
+	s->mail_queue = BW_MAIL_QUEUE_DEFAULT;
 }
 
 enum bw_err bw_settings_load(struct bw_settings *s, const char *path, char *const *envp,

@@ -106,6 +106,7 @@ struct bw_settings {
 	unsigned oauth_id_token_ttl_s;     /* oauth.id_token_ttl: id_token lifetime (1h) */
 	char oauth_audience[256];   /* oauth.audience: access-token aud; default public_origin */
 	unsigned oauth_token_cache; /* oauth.token_cache: verified tokens kept (10000; 0 = off) */
+	unsigned mail_queue;        /* mail.queue: messages waiting for delivery (1024) */
 	/* [keys] */
 	char master_key[1024]; /* keys.master: file:PATH | env:NAME | credential:NAME
 	                          default file:<data_dir>/master.key (made on first start) */

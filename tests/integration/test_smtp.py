@@ -152,3 +152,55 @@ def test_bad_mail_settings_stop_the_start(tmp_path, key, value):
     assert r.returncode == 2, r.stderr
     assert f"mail.{key}".encode() in r.stderr, r.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_full_mail_queue_refuses_registration_and_keeps_nothing(tmp_path):
+    """A relay that accepts connections and never answers holds the mail worker;
+    with mail.queue = 1 the next message waits and the one after finds the queue
+    full: that registration answers 503 busy and leaves no account behind."""
+    import socket
+    import threading
+
+    from test_accounts import db_query
+
+    tarpit = socket.socket()
+    tarpit.bind(("127.0.0.1", 0))
+    tarpit.listen(16)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        tarpit.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(tarpit.accept()[0])
+            except OSError:
+                pass
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    cfg = ("[ratelimit]\nip_rate = 100000\nip_burst = 100000\nip_period = 1s\n"
+           f"[mail]\nsmtp_url = smtp://127.0.0.1:{tarpit.getsockname()[1]}\n"
+           "from = accounts@example.com\nqueue = 1\n")
+    s = Server(config=cfg)
+    try:
+        c = Client(s)
+        assert c.register("first@example.com").status == 201
+        # the worker has taken the first message and is stuck on the relay
+        wait_for(lambda: held, timeout=15)
+        assert c.register("second@example.com").status == 201  # waits in the queue
+        r = c.register("third@example.com")
+        assert r.status == 503, r.body
+        assert r.getheader("Retry-After") == "1"
+        body = c.json(r)
+        assert body["type"].endswith("busy") and "third" not in r.body.decode()
+        emails = {e for (e,) in db_query(s, "SELECT email_canon FROM users")}
+        assert emails == {"first@example.com", "second@example.com"}
+        # a taken address gets the same answer while the queue is full
+        assert c.register("first@example.com").status == 503
+    finally:
+        stop.set()
+        s.stop(timeout=40)
+        for h in held:
+            h.close()
+        tarpit.close()

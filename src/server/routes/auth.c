@@ -297,6 +297,30 @@ static void set_field(struct bw_account_result *out, const char *field, const ch
 	out->code = code;
 }
 
+/* The verification mail of a new account could not be queued (rc, e.g.
+ * BW_ERR_BUSY for a full mail queue): delete the account it was for, so the
+ * caller can retry as if nothing happened, and answer rc. */
+static enum bw_err unregister(struct bw_app *app, struct bw_req *req, int64_t user_id,
+                              enum bw_err rc)
+{
+	struct bw_audit_detail d[] = {BW_AUDIT_D_STR("reason", bw_str_c("mail not queued"))};
+	struct bw_db_conn *c = NULL;
+	struct bw_db_stmt *st = NULL;
+	bool row = false;
+	enum bw_err del = bw_db_acquire(app->db, &c);
+
+	if (del == BW_OK)
+		del = bw_db_prepare(c, BW_SQL("DELETE FROM users WHERE id = ?"), &st);
+	if (del == BW_OK)
+		del = bw_db_bind_int64(st, 1, user_id);
+	if (del == BW_OK)
+		del = bw_db_step(st, &row);
+	bw_db_finish(st);
+	bw_db_release(c);
+	bw_app_audit(app, req, "auth.register", BW_AUDIT_FAILURE, 0, d, 1);
+	return del == BW_OK ? rc : del;
+}
+
 enum bw_err bw_account_register(struct bw_req *req, struct bw_str email, struct bw_str password,
                                 char pid[BW_PUBLIC_ID_SIZE], struct bw_account_result *out)
 {
@@ -360,7 +384,11 @@ enum bw_err bw_account_register(struct bw_req *req, struct bw_str email, struct 
 		bw_public_id_new(pid); /* a random id of the same shape, never stored */
 	} else {
 		rc = bw_mail_verification(app, canon, verify);
-		bw_app_audit(app, req, "auth.register", BW_AUDIT_SUCCESS, x.user_id, NULL, 0);
+		if (rc == BW_OK)
+			bw_app_audit(app, req, "auth.register", BW_AUDIT_SUCCESS, x.user_id, NULL,
+			             0);
+		else /* no half-made account: without its mail, it is taken back */
+			rc = unregister(app, req, x.user_id, rc);
 	}
 out:
 	bw_wipe(verify, sizeof(verify));
