@@ -409,3 +409,17 @@ def test_new_backup_codes_and_turning_off(srv):
     assert b"Two-step verification is off." in get(c, "/account/security?m=mfa_off").body
     e, r = page_login(srv, email)
     assert r.status == 303 and r.getheader("Location") == "/account"
+
+
+def test_a_sealed_key_copied_to_another_account_does_not_open(srv):
+    _, a, secret_a, _ = enrolled(srv)
+    _, b, _, _ = enrolled(srv)
+    [(sealed, key_id)] = db_query(srv, "SELECT secret, key_id FROM mfa_totp WHERE user_id = ?",
+                                  (uid_of(srv, a),))
+    db_query(srv, "UPDATE mfa_totp SET secret = ?, key_id = ? WHERE user_id = ?",
+             (sealed, key_id, uid_of(srv, b)))
+    c, r = page_login(srv, b)
+    steady()
+    r = code_step(c, code(secret_a))
+    # the row is bound to its user: it does not open, and that is the server's fault (500)
+    assert r.status == 500 and SESSION not in c.cookies
