@@ -77,7 +77,7 @@ void bw_jwk_free(struct bw_jwk *key)
 	if (key == NULL)
 		return;
 	bw_secret_free(key->secret);
-	EVP_MAC_CTX_free(key->hmac);
+	bw_secret_free(key->hmac_pads);
 	EVP_PKEY_free(key->pkey);
 	sodium_memzero(key, sizeof(*key));
 	free(key);
@@ -99,29 +99,15 @@ const char *bw_jwk_kid(const struct bw_jwk *key)
 
 static enum bw_err set_hmac(struct bw_jwk *k, const uint8_t *raw, size_t len)
 {
-	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	                                                        (char *)(uintptr_t) "SHA256", 0),
-	                       OSSL_PARAM_construct_end()};
-	EVP_MAC *mac = NULL;
 	enum bw_err rc;
 
 	if (len < JWS_HMAC_MIN_KEY || len > JWS_HMAC_MAX_KEY)
 		return BW_ERR_INVALID;
 	rc = bw_secret_new(raw, len, &k->secret);
-	if (rc != BW_OK)
-		return rc;
-	rc = BW_ERR_CRYPTO;
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (mac == NULL)
-		goto out;
-	k->hmac = EVP_MAC_CTX_new(mac);
-	if (k->hmac == NULL || EVP_MAC_init(k->hmac, raw, len, params) != 1)
-		goto out;
-	k->can_sign = true;
-	rc = BW_OK;
-out:
-	EVP_MAC_free(mac); /* the context holds its own reference */
-	ERR_clear_error();
+	if (rc == BW_OK)
+		rc = jws_hmac_pads_new(raw, len, &k->hmac_pads);
+	if (rc == BW_OK)
+		k->can_sign = true;
 	return rc;
 }
 

@@ -1,19 +1,34 @@
 /*
  * jws_sig.c — the JWS signature of bytes under one key, per algorithm
- * (RFC 7518 §3): Ed25519 and HMAC-SHA-256 from libsodium, ECDSA P-256 and
- * RSA (PKCS#1 v1.5, PSS) from OpenSSL 3's EVP interface.
+ * (RFC 7518 §3): Ed25519 from libsodium; HMAC-SHA-256 (RFC 2104) over
+ * OpenSSL's SHA-256 block function; ECDSA P-256 and RSA (PKCS#1 v1.5, PSS)
+ * from OpenSSL 3's EVP interface.
+ *
+ * HMAC: the key's inner and outer pad states are computed once (the key
+ * object keeps them in guarded memory) and copied per MAC, so a MAC costs
+ * the message blocks and one outer block. OpenSSL's EVP_MAC does the same
+ * but duplicates its provider contexts on every call, which cost as much
+ * as the hashing of a typical token; its SHA256_* interface (deprecated in
+ * 3.0, not removed) is the same assembly without that, and its plain
+ * context struct copies with an assignment. libsodium's SHA-256 is
+ * portable C, four times slower here.
  *
  * ES256 signatures travel as r || s, 32 bytes each. Before OpenSSL sees one,
  * both halves must lie in [1, n-1] (n the order of P-256): a zero or an
  * out-of-range value is refused here, not left to the library's version.
  * Then r and s become the DER that OpenSSL verifies.
  */
+/* SHA256_Init/_Update/_Final: see above */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "jwt_internal.h"
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <stddef.h>
 #include <string.h>
 
 /* the order n of the P-256 group (SEC 2 §2.4.2), big-endian */
@@ -90,22 +105,60 @@ static bool set_pss(EVP_PKEY_CTX *pctx)
 	       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) == 1;
 }
 
+#define HMAC_BLOCK 64u
+
+/* The states after absorbing key ^ ipad and key ^ opad (RFC 2104 §2). */
+struct jws_hmac_pads {
+	SHA256_CTX inner, outer;
+};
+
+enum bw_err jws_hmac_pads_new(const uint8_t *key, size_t len, struct bw_secret **out)
+{
+	uint8_t k[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK];
+	struct jws_hmac_pads p;
+	enum bw_err rc = BW_ERR_CRYPTO;
+
+	*out = NULL;
+	if (len > HMAC_BLOCK) {
+		if (SHA256(key, len, k) == NULL)
+			goto out;
+	} else {
+		memcpy(k, key, len);
+	}
+	for (unsigned i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = k[i] ^ 0x36;
+	if (SHA256_Init(&p.inner) != 1 || SHA256_Update(&p.inner, pad, sizeof(pad)) != 1)
+		goto out;
+	for (unsigned i = 0; i < HMAC_BLOCK; i++)
+		pad[i] = k[i] ^ 0x5c;
+	if (SHA256_Init(&p.outer) != 1 || SHA256_Update(&p.outer, pad, sizeof(pad)) != 1)
+		goto out;
+	rc = bw_secret_new(&p, sizeof(p), out);
+out:
+	sodium_memzero(k, sizeof(k));
+	sodium_memzero(pad, sizeof(pad));
+	sodium_memzero(&p, sizeof(p));
+	return rc;
+}
+
 static enum bw_err hs256_mac(const struct bw_jwk *key, const void *msg, size_t len,
                              uint8_t mac[crypto_auth_hmacsha256_BYTES])
 {
-	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(key->hmac);
-	size_t n = 0;
+	/* copied out, not cast: guarded memory promises no alignment */
+	const uint8_t *pads = bw_secret_bytes(key->hmac_pads);
+	uint8_t inner[SHA256_DIGEST_LENGTH];
+	SHA256_CTX c;
 	enum bw_err rc = BW_ERR_CRYPTO;
 
-	if (ctx == NULL)
-		return BW_ERR_NOMEM;
-	if (EVP_MAC_update(ctx, msg, len) == 1 &&
-	    EVP_MAC_final(ctx, mac, &n, crypto_auth_hmacsha256_BYTES) == 1 &&
-	    n == crypto_auth_hmacsha256_BYTES)
-		rc = BW_OK;
-	EVP_MAC_CTX_free(ctx); /* cleanses the copied pads */
-	if (rc != BW_OK)
-		ERR_clear_error();
+	BW_REQUIRE(bw_secret_len(key->hmac_pads) == sizeof(struct jws_hmac_pads));
+	memcpy(&c, pads + offsetof(struct jws_hmac_pads, inner), sizeof(c));
+	if (SHA256_Update(&c, msg, len) == 1 && SHA256_Final(inner, &c) == 1) {
+		memcpy(&c, pads + offsetof(struct jws_hmac_pads, outer), sizeof(c));
+		if (SHA256_Update(&c, inner, sizeof(inner)) == 1 && SHA256_Final(mac, &c) == 1)
+			rc = BW_OK;
+	}
+	sodium_memzero(&c, sizeof(c));
+	sodium_memzero(inner, sizeof(inner));
 	return rc;
 }
 

@@ -14,6 +14,7 @@
  */
 #include "jwt_internal.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "bulwark/utf8.h"
@@ -42,29 +43,55 @@ static bool eat(struct flat *f, uint8_t c)
 	return false;
 }
 
+#define ONES  UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/*
+ * Nonzero when some byte of x is below n (1 <= n <= 128), exactly. Without
+ * such a byte nothing borrows, and a top bit left set by the subtraction
+ * belongs to a byte >= 0x80, which ~x masks. The lowest byte below n gets
+ * no borrow and wraps to 0x80..0xff with its own top bit clear: flagged.
+ * (Bytes above it may be flagged wrongly; only the yes/no answer is used.)
+ */
+static inline uint64_t byte_below(uint64_t x, uint8_t n)
+{
+	return (x - ONES * n) & ~x & HIGHS;
+}
+
 /* a string without escapes or control characters, valid UTF-8: its bytes */
 static bool flat_string(struct flat *f, const char **s, size_t *len)
 {
-	size_t start;
-	uint8_t high = 0;
+	const uint8_t *b, *q, *c;
+	uint8_t high = 0, bad = 0;
+	uint64_t high8 = 0, bad8 = 0;
 
 	ws(f);
 	if (f->i >= f->n || f->p[f->i] != '"')
 		return false;
-	start = ++f->i;
-	while (f->i < f->n && f->p[f->i] != '"') {
-		uint8_t c = f->p[f->i];
-
-		if (c < 0x20 || c == '\\' || c == 0x7f)
-			return false;
-		high |= c;
-		f->i++;
-	}
-	if (f->i >= f->n)
+	b = f->p + ++f->i;
+	/* the closing quote (an escaped one is a backslash before it: refused below) */
+	q = memchr(b, '"', f->n - f->i);
+	if (q == NULL)
 		return false;
-	*s = (const char *)f->p + start;
-	*len = f->i - start;
-	f->i++;
+	/* eight bytes at a time: these strings are most of a token's claims */
+	for (c = b; q - c >= 8; c += 8) {
+		uint64_t x;
+
+		memcpy(&x, c, sizeof(x));
+		bad8 |= byte_below(x, 0x20) | byte_below(x ^ (ONES * '\\'), 1) |
+		        byte_below(x ^ (ONES * 0x7f), 1);
+		high8 |= x & HIGHS;
+	}
+	for (; c < q; c++) {
+		bad |= (uint8_t)((*c < 0x20) | (*c == '\\') | (*c == 0x7f));
+		high |= *c;
+	}
+	if (bad || bad8)
+		return false;
+	high |= (uint8_t)(high8 != 0 ? 0x80 : 0);
+	*s = (const char *)b;
+	*len = (size_t)(q - b);
+	f->i += *len + 1;
 	/* ASCII is valid UTF-8; anything else is checked the library's one way */
 	return (high & 0x80) == 0 || bw_utf8_valid(*s, *len);
 }
@@ -178,16 +205,18 @@ bool jwt_flat_parse(const void *p, size_t n, json_t **out, enum bw_err *err)
 		goto nomem;
 	if (!eat(&f, '}')) {
 		do {
+			size_t before = json_object_size(obj);
+
 			if (!flat_string(&f, &name, &len) || !eat(&f, ':'))
-				goto fallback;
-			/* a repeated name: the general parser refuses it */
-			if (json_object_getn(obj, name, len) != NULL)
 				goto fallback;
 			v = flat_value(&f, &nomem);
 			if (v == NULL)
 				goto fallback;
 			if (json_object_setn_new_nocheck(obj, name, len, v) != 0)
 				goto nomem;
+			/* a repeated name replaced a member: the general parser refuses it */
+			if (json_object_size(obj) == before)
+				goto fallback;
 		} while (eat(&f, ','));
 		if (!eat(&f, '}'))
 			goto fallback;

@@ -39,16 +39,21 @@ struct bw_jwk {
 	/* EdDSA: the crypto_sign secret key. HS256: the raw key (for export). */
 	struct bw_secret *secret;
 	/*
-	 * HS256: OpenSSL's HMAC-SHA-256 with the key already absorbed (its inner
-	 * and outer pads), duplicated per token so that each MAC costs only the
-	 * message blocks, on the CPU's SHA instructions where it has them. Only
-	 * ever read after creation (EVP_MAC_CTX_dup takes a const source), so
-	 * threads share it.
+	 * HS256: struct jws_hmac_pads (the SHA-256 states after the key's inner
+	 * and outer pads, RFC 2104) in guarded memory, so that each MAC costs
+	 * only the message blocks. Only ever read after creation (each MAC
+	 * copies the states), so threads share it.
 	 */
-	EVP_MAC_CTX *hmac;
+	struct bw_secret *hmac_pads;
 	/* ES256, RS256, PS256 */
 	EVP_PKEY *pkey;
 };
+
+/**
+ * jws_hmac_pads_new - the HMAC-SHA-256 pad states of key[0..len) (a key
+ * longer than the 64-byte block is hashed first, RFC 2104 §2), in a secret.
+ */
+BW_MUST_CHECK enum bw_err jws_hmac_pads_new(const uint8_t *key, size_t len, struct bw_secret **out);
 
 /**
  * jws_b64_canonical - whether s is canonical unpadded base64url (RFC 7515 §2):

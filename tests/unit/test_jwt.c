@@ -145,6 +145,65 @@ static void kat_rfc7515_a1_hs256(void **state)
 	json_decref(jwk);
 }
 
+/* an HS256 key of the raw bytes k[0..n) through its JWK, as a caller gets one */
+static struct bw_jwk *hs256_key_of(const uint8_t *k, size_t n)
+{
+	char b64[2048];
+	json_t *jwk;
+	struct bw_jwk *key = NULL;
+
+	sodium_bin2base64(b64, sizeof(b64), k, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	jwk = json_pack("{s:s,s:s,s:s,s:s}", "kty", "oct", "alg", "HS256", "kid", "h", "k", b64);
+	assert_non_null(jwk);
+	assert_int_equal(bw_jwk_from_json(jwk, &key), BW_OK);
+	json_decref(jwk);
+	return key;
+}
+
+/*
+ * HMAC-SHA-256 for every key length class (RFC 2104: shorter than the block,
+ * exactly one, longer and hashed first): RFC 4231 test case 6, and keys of
+ * 32..1024 bytes against OpenSSL's one-shot HMAC of the same message.
+ */
+static void hs256_key_lengths(void **state)
+{
+	static const char msg6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+	static const uint8_t mac6[32] = {
+	        0x60, 0xe4, 0x31, 0x59, 0x1e, 0xe0, 0xb6, 0x7f, 0x0d, 0x8a, 0x26,
+	        0xaa, 0xcb, 0xf5, 0xb7, 0x7f, 0x8e, 0x0b, 0xc6, 0x21, 0x37, 0x28,
+	        0xc5, 0x14, 0x05, 0x46, 0x04, 0x0f, 0x0e, 0xe3, 0x7f, 0x54,
+	};
+	static const size_t lens[] = {32, 63, 64, 65, 127, 128, 1024};
+	uint8_t k[1024], msg[200], sig[JWS_SIG_MAX], want[32];
+	struct bw_jwk *key;
+	size_t siglen = 0, n = 0;
+
+	(void)state;
+	memset(k, 0xaa, 131);
+	key = hs256_key_of(k, 131);
+	assert_int_equal(jws_sign(key, msg6, strlen(msg6), sig, &siglen), BW_OK);
+	assert_int_equal(siglen, 32);
+	assert_memory_equal(sig, mac6, 32);
+	assert_int_equal(jws_verify(key, msg6, strlen(msg6), mac6, 32), BW_OK);
+	sig[31] ^= 1;
+	assert_int_equal(jws_verify(key, msg6, strlen(msg6), sig, 32), BW_ERR_VERIFY);
+	bw_jwk_free(key);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		randombytes_buf(k, lens[i]);
+		key = hs256_key_of(k, lens[i]);
+		/* messages of 0..200 bytes: the final block filled to every length */
+		randombytes_buf(msg, sizeof(msg));
+		for (size_t m = 0; m <= sizeof(msg); m++) {
+			assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, k, lens[i],
+			                          msg, m, want, sizeof(want), &n));
+			assert_int_equal(jws_sign(key, msg, m, sig, &siglen), BW_OK);
+			assert_memory_equal(sig, want, 32);
+			assert_int_equal(jws_verify(key, msg, m, want, 32), BW_OK);
+		}
+		bw_jwk_free(key);
+	}
+}
+
 /* the claims of RFC 7515 A.1 to A.3, exp 1300819380 */
 #define RFC7515_CLAIMS                                                                           \
 	"eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ij" \
@@ -1199,6 +1258,7 @@ int main(void)
 	        cmocka_unit_test(header_written_as_documented),
 	        cmocka_unit_test(sign_refuses),
 	        cmocka_unit_test(kat_rfc7515_a1_hs256),
+	        cmocka_unit_test(hs256_key_lengths),
 	        cmocka_unit_test(kat_rfc7515_a2_rs256),
 	        cmocka_unit_test(kat_rfc7515_a3_es256),
 	        cmocka_unit_test(kat_rfc7520_4_4_hs256),
