@@ -490,6 +490,35 @@ static void make_file(char *path, size_t size, const char *text)
 	close(fd);
 }
 
+/*
+ * oauth.token_cache: 0 is not a limit of zero but the documented way to switch
+ * the verified-token cache off (every bearer request then verifies its token);
+ * above the bound is refused like any other number.
+ */
+static void token_cache_zero_is_off(void **state)
+{
+	static const char *const off[] = {"oauth.token_cache=0", NULL};
+	struct bw_settings s;
+	struct bw_settings_error err;
+	char path[512];
+
+	(void)state;
+	bw_settings_defaults(&s);
+	assert_int_equal(s.oauth_token_cache, 10000);
+	bw_settings_free(&s);
+	accepted(off, 0);
+	make_file(path, sizeof(path), "[oauth]\ntoken_cache = 0\n");
+	bw_settings_defaults(&s);
+	assert_int_equal(bw_settings_load(&s, path, NULL, &err), BW_OK);
+	assert_int_equal(s.oauth_token_cache, 0);
+	assert_int_equal(bw_settings_finish(&s, &err), BW_OK);
+	assert_int_equal(s.oauth_token_cache, 0);
+	assert_int_equal(bw_settings_set(&s, "oauth.token_cache", "10000001", &err), BW_ERR_CONFIG);
+	assert_string_equal(err.key, "oauth.token_cache");
+	bw_settings_free(&s);
+	unlink(path);
+}
+
 static void load_layers_file_then_env(void **state)
 {
 	char path[512];
@@ -597,6 +626,7 @@ int main(void)
 	        cmocka_unit_test(cors_origins_are_exact),
 	        cmocka_unit_test(allowed_hosts_have_no_wildcards),
 	        cmocka_unit_test(limits_of_zero_are_refused),
+	        cmocka_unit_test(token_cache_zero_is_off),
 	        cmocka_unit_test(other_production_rules),
 	        cmocka_unit_test(load_layers_file_then_env),
 	        cmocka_unit_test(every_key_is_documented),
