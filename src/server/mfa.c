@@ -608,14 +608,19 @@ static enum bw_err disable_tx(struct bw_db_conn *c, void *vctx)
 	return rc;
 }
 
-enum bw_err bw_mfa_disable(struct bw_app *app, int64_t user_id, bool *removed)
+enum bw_err bw_mfa_disable_db(struct bw_db *db, int64_t user_id, bool *removed)
 {
 	struct disable_ctx x = {.user_id = user_id};
-	enum bw_err rc = bw_db_tx(app->db, disable_tx, &x);
+	enum bw_err rc = bw_db_tx(db, disable_tx, &x);
 
 	if (removed != NULL)
 		*removed = rc == BW_OK && x.removed > 0;
 	return rc;
+}
+
+enum bw_err bw_mfa_disable(struct bw_app *app, int64_t user_id, bool *removed)
+{
+	return bw_mfa_disable_db(app->db, user_id, removed);
 }
 
 struct regen_ctx {

@@ -111,6 +111,9 @@ BW_MUST_CHECK enum bw_err bw_mfa_check_code(struct bw_app *app, int64_t user_id,
  */
 BW_MUST_CHECK enum bw_err bw_mfa_disable(struct bw_app *app, int64_t user_id, bool *removed);
 
+/** bw_mfa_disable_db - bw_mfa_disable on a database alone (`bulwark user mfa-off`). */
+BW_MUST_CHECK enum bw_err bw_mfa_disable_db(struct bw_db *db, int64_t user_id, bool *removed);
+
 /**
  * bw_mfa_backup_regenerate - ten new backup codes replace user_id's old
  * ones (into *out). BW_ERR_STATE unless a confirmed key is in force.

@@ -6,6 +6,7 @@ re-authentication prompt and its return path, new backup codes and turning
 MFA off. Codes come from pyotp, an independent TOTP implementation; every
 refusal is checked in the database too."""
 import html
+import json
 import re
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from urllib.parse import quote
 import pyotp
 import pytest
 
+from bulwark_server import run_bulwark
 from test_accounts import OTHER, STRONG, Client, db_query
 # srv: a server of this module's own, with cheap Argon2 (test_mfa's fixture)
 from test_mfa import age_session, code, session_count, srv, steady, uid_of  # noqa: F401
@@ -423,3 +425,22 @@ def test_a_sealed_key_copied_to_another_account_does_not_open(srv):
     r = code_step(c, code(secret_a))
     # the row is bound to its user: it does not open, and that is the server's fault (500)
     assert r.status == 500 and SESSION not in c.cookies
+
+
+def test_operator_removes_a_lost_second_factor(srv):
+    _, email, _, codes = enrolled(srv)
+    flags = ["--data-dir", srv.data_dir, "--config", srv.config_path]
+    p = run_bulwark("user", "mfa-off", *flags, "--email", email.upper())
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout) == {"email": email, "mfa": "removed"}
+    assert totp_state(srv, email) is None
+    assert db_query(srv, "SELECT count(*) FROM mfa_backup_codes WHERE user_id = ?",
+                    (uid_of(srv, email),)) == [(0,)]
+    _, r = page_login(srv, email)  # the password alone signs in again
+    assert r.status == 303 and r.getheader("Location") == "/account"
+    p = run_bulwark("user", "mfa-off", *flags, "--email", email)
+    assert p.returncode == 0 and json.loads(p.stdout)["mfa"] == "none"
+    p = run_bulwark("user", "mfa-off", *flags, "--email", "nobody@example.com")
+    assert p.returncode == 1 and b"no user has this email" in p.stderr
+    p = run_bulwark("user", "mfa-off", *flags, "--email", email, "--password-stdin")
+    assert p.returncode == 2
