@@ -241,6 +241,7 @@ try {
   r = await submit(page, '/account/mfa/totp');
   assert.equal(r.status(), 200);
   assert.equal(await page.locator('.qr svg').count(), 1);           // the server's QR code
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);    // nothing the CSP stopped
   assert.equal(await page.locator('script').count(), 0);
   const secret = (await page.locator('#secret').innerText()).trim();
   assert.match(secret, /^[A-Z2-7]{4}( [A-Z2-7]{4}){7}$/);
@@ -290,6 +291,7 @@ try {
   assert.ok(!(await page.evaluate(() => document.cookie)).includes('bulwark_mfa'));
   assert.ok(!(await page.content()).includes(mfaCookie.value));     // nor in the page
   assert.ok(!(await context.cookies(APP)).some((c) => c.name === '__Host-bulwark_session'));
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);
   await shot(page, 'login-mfa');
   await steady();
   await page.fill('#code', wrongCode === totp(secret) ? '222222' : wrongCode);

@@ -444,3 +444,21 @@ def test_operator_removes_a_lost_second_factor(srv):
     assert p.returncode == 1 and b"no user has this email" in p.stderr
     p = run_bulwark("user", "mfa-off", *flags, "--email", email, "--password-stdin")
     assert p.returncode == 2
+
+
+def test_the_new_pages_carry_nothing_inline(srv):
+    c, email = signed_in(srv)
+    d, _ = page_login(srv, enrolled(srv)[1])
+    pages = [begin(c), get(c, "/reauth?next=%2Faccount%2Fsecurity"), get(c, "/account/security"),
+             get(d, "/login/mfa")]
+    steady()
+    secret = secret_of(pages[0].body)
+    pages.append(submit(c, "/account/security", "/account/mfa/confirm", {"code": code(secret)}))
+    for r in pages:
+        assert r.status == 200, r.body[:500]
+        assert r.getheader("Content-Type") == "text/html; charset=utf-8"
+        assert r.getheader("Cache-Control") == "no-store"
+        body = r.body.decode()
+        assert "<script" not in body and "style=" not in body
+        assert not re.search(r"\son[a-z]+\s*=", body, re.I), "inline event handler"
+        assert "unsafe-inline" not in r.getheader("Content-Security-Policy")
