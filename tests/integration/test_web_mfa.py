@@ -249,6 +249,12 @@ def test_code_step_without_or_with_a_forged_token(srv):
     r = get(c, "/login/mfa?next=%2Faccount%2Fsessions")
     assert r.status == 303
     assert r.getheader("Location") == "/login?next=%2Faccount%2Fsessions"
+    # a code with no password step under way: back to the password
+    t = token_of(get(c, "/login").body)
+    r = post(c, "/login/mfa", {"csrf_token": t, "code": code(secret), "next": "/account/sessions"})
+    assert r.status == 303
+    assert r.getheader("Location") == "/login?m=mfa_restart&next=%2Faccount%2Fsessions"
+    assert SESSION not in c.cookies
     c.cookies[MFA_COOKIE] = "A" * 43
     steady()
     r = code_step(c, code(secret))

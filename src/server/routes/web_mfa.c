@@ -162,12 +162,12 @@ static enum bw_err route_step_form(struct bw_req *req, struct bw_resp *resp)
 	struct bw_account_login res;
 	enum bw_err rc = mfa_cookie(req, &token);
 
-	if (rc == BW_OK)
+	if (rc == BW_OK) {
 		rc = bw_account_mfa_login(req, resp, token, bw_req_form(req, "code", NULL), &res);
-	else if (rc == BW_ERR_NOT_FOUND)
+	} else if (rc == BW_ERR_NOT_FOUND) { /* no password step under way: as a dead token */
 		res.status = BW_ACCOUNT_NOT_FOUND;
-	else
-		return rc;
+		rc = BW_OK;
+	}
 	if (rc != BW_OK)
 		return rc;
 	switch (res.status) {
