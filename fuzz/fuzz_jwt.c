@@ -18,6 +18,7 @@
  * The seeds (fuzz/corpus/jwt) were written for exactly these keys: HS256
  * key bytes 0x00..0x1f, Ed25519 seed bytes 0x20..0x3f.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,11 +121,21 @@ static void jwk_one(const uint8_t *d, size_t n)
 	if (bw_json_parse(d, n, NULL, &j, NULL) != BW_OK)
 		return;
 	if (bw_jwk_from_json(j, &k) == BW_OK) {
-		if (bw_jwk_alg(k) != BW_JWT_HS256) {
+		enum bw_jwt_alg alg = bw_jwk_alg(k);
+		/* OpenSSL's RSA public-key check (SP 800-56B) runs Miller-Rabin with
+		 * random bases, so a hostile modulus may pass once and fail the next
+		 * time: for RSA keys the re-import may refuse; when it accepts, the
+		 * key must be the same */
+		bool randomized = alg == BW_JWT_RS256 || alg == BW_JWT_PS256;
+
+		if (alg != BW_JWT_HS256) {
 			check(bw_jwk_public_json(k, &pub) == BW_OK);
-			check(bw_jwk_from_json(pub, &k2) == BW_OK);
-			check(bw_jwk_public_json(k2, &pub2) == BW_OK);
-			check(json_equal(pub, pub2));
+			if (bw_jwk_from_json(pub, &k2) == BW_OK) {
+				check(bw_jwk_public_json(k2, &pub2) == BW_OK);
+				check(json_equal(pub, pub2));
+			} else {
+				check(randomized && k2 == NULL);
+			}
 		}
 	} else {
 		check(k == NULL);

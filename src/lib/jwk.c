@@ -77,7 +77,7 @@ void bw_jwk_free(struct bw_jwk *key)
 	if (key == NULL)
 		return;
 	bw_secret_free(key->secret);
-	bw_secret_free(key->hmac_pads);
+	jws_hmac_free(key->hmac);
 	EVP_PKEY_free(key->pkey);
 	sodium_memzero(key, sizeof(*key));
 	free(key);
@@ -105,7 +105,7 @@ static enum bw_err set_hmac(struct bw_jwk *k, const uint8_t *raw, size_t len)
 		return BW_ERR_INVALID;
 	rc = bw_secret_new(raw, len, &k->secret);
 	if (rc == BW_OK)
-		rc = jws_hmac_pads_new(raw, len, &k->hmac_pads);
+		rc = jws_hmac_new(raw, len, &k->hmac);
 	if (rc == BW_OK)
 		k->can_sign = true;
 	return rc;

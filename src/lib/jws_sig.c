@@ -1,34 +1,27 @@
 /*
  * jws_sig.c — the JWS signature of bytes under one key, per algorithm
- * (RFC 7518 §3): Ed25519 from libsodium; HMAC-SHA-256 (RFC 2104) over
- * OpenSSL's SHA-256 block function; ECDSA P-256 and RSA (PKCS#1 v1.5, PSS)
- * from OpenSSL 3's EVP interface.
+ * (RFC 7518 §3): Ed25519 from libsodium; HMAC-SHA-256, ECDSA P-256 and RSA
+ * (PKCS#1 v1.5, PSS) from OpenSSL 3's EVP interface.
  *
- * HMAC: the key's inner and outer pad states are computed once (the key
- * object keeps them in guarded memory) and copied per MAC, so a MAC costs
- * the message blocks and one outer block. OpenSSL's EVP_MAC does the same
- * but duplicates its provider contexts on every call, which cost as much
- * as the hashing of a typical token; its SHA256_* interface (deprecated in
- * 3.0, not removed) is the same assembly without that, and its plain
- * context struct copies with an assignment. libsodium's SHA-256 is
- * portable C, four times slower here.
+ * HMAC: duplicating OpenSSL's keyed MAC context for every token cost as
+ * much as hashing a typical token, so each key keeps a few ready contexts
+ * (struct jws_hmac) that threads take in turn and re-initialise with the
+ * key they hold; only when all are taken is one duplicated. The HMAC is
+ * OpenSSL's throughout.
  *
  * ES256 signatures travel as r || s, 32 bytes each. Before OpenSSL sees one,
  * both halves must lie in [1, n-1] (n the order of P-256): a zero or an
  * out-of-range value is refused here, not left to the library's version.
  * Then r and s become the DER that OpenSSL verifies.
  */
-/* SHA256_Init/_Update/_Final: see above */
-#define OPENSSL_SUPPRESS_DEPRECATED
-
 #include "jwt_internal.h"
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
-#include <openssl/sha.h>
-#include <stddef.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* the order n of the P-256 group (SEC 2 §2.4.2), big-endian */
@@ -105,60 +98,100 @@ static bool set_pss(EVP_PKEY_CTX *pctx)
 	       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) == 1;
 }
 
-#define HMAC_BLOCK 64u
+/* ---- HMAC-SHA-256 ------------------------------------------------------- */
 
-/* The states after absorbing key ^ ipad and key ^ opad (RFC 2104 §2). */
-struct jws_hmac_pads {
-	SHA256_CTX inner, outer;
+/* A key's HMAC: OpenSSL's context keyed once, and a few copies of it that
+ * threads take in turn, so that a MAC is a re-initialisation (the keyed
+ * inner and outer states copied back), the message and the final block. */
+struct jws_hmac {
+	EVP_MAC_CTX *keyed; /* only ever duplicated */
+	EVP_MAC_CTX *slot[JWS_HMAC_SLOTS];
+	atomic_bool busy[JWS_HMAC_SLOTS];
 };
 
-enum bw_err jws_hmac_pads_new(const uint8_t *key, size_t len, struct bw_secret **out)
+enum bw_err jws_hmac_new(const uint8_t *key, size_t len, struct jws_hmac **out)
 {
-	uint8_t k[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK];
-	struct jws_hmac_pads p;
+	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	                                                        (char *)(uintptr_t) "SHA256", 0),
+	                       OSSL_PARAM_construct_end()};
+	struct jws_hmac *h = calloc(1, sizeof(*h));
+	EVP_MAC *mac = NULL;
 	enum bw_err rc = BW_ERR_CRYPTO;
 
 	*out = NULL;
-	if (len > HMAC_BLOCK) {
-		if (SHA256(key, len, k) == NULL)
-			goto out;
-	} else {
-		memcpy(k, key, len);
+	if (h == NULL)
+		return BW_ERR_NOMEM;
+	for (size_t i = 0; i < JWS_HMAC_SLOTS; i++)
+		atomic_init(&h->busy[i], false);
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (mac != NULL)
+		h->keyed = EVP_MAC_CTX_new(mac);
+	if (h->keyed != NULL && EVP_MAC_init(h->keyed, key, len, params) == 1) {
+		*out = h;
+		rc = BW_OK;
 	}
-	for (unsigned i = 0; i < HMAC_BLOCK; i++)
-		pad[i] = k[i] ^ 0x36;
-	if (SHA256_Init(&p.inner) != 1 || SHA256_Update(&p.inner, pad, sizeof(pad)) != 1)
-		goto out;
-	for (unsigned i = 0; i < HMAC_BLOCK; i++)
-		pad[i] = k[i] ^ 0x5c;
-	if (SHA256_Init(&p.outer) != 1 || SHA256_Update(&p.outer, pad, sizeof(pad)) != 1)
-		goto out;
-	rc = bw_secret_new(&p, sizeof(p), out);
-out:
-	sodium_memzero(k, sizeof(k));
-	sodium_memzero(pad, sizeof(pad));
-	sodium_memzero(&p, sizeof(p));
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	ERR_clear_error();
+	if (rc != BW_OK)
+		jws_hmac_free(h);
 	return rc;
+}
+
+void jws_hmac_free(struct jws_hmac *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < JWS_HMAC_SLOTS; i++)
+		EVP_MAC_CTX_free(h->slot[i]);
+	EVP_MAC_CTX_free(h->keyed);
+	free(h);
+}
+
+/* A context of h's for this thread alone: a free slot (made on first use), or
+ * a copy of its own when every slot is taken (*slot is then -1). */
+static EVP_MAC_CTX *hmac_take(struct jws_hmac *h, int *slot)
+{
+	for (int i = 0; i < JWS_HMAC_SLOTS; i++) {
+		if (atomic_exchange_explicit(&h->busy[i], true, memory_order_acquire))
+			continue;
+		if (h->slot[i] == NULL)
+			h->slot[i] = EVP_MAC_CTX_dup(h->keyed);
+		if (h->slot[i] == NULL) {
+			atomic_store_explicit(&h->busy[i], false, memory_order_release);
+			break;
+		}
+		*slot = i;
+		return h->slot[i];
+	}
+	*slot = -1;
+	return EVP_MAC_CTX_dup(h->keyed);
+}
+
+static void hmac_give(struct jws_hmac *h, EVP_MAC_CTX *ctx, int slot)
+{
+	if (slot < 0)
+		EVP_MAC_CTX_free(ctx);
+	else
+		atomic_store_explicit(&h->busy[slot], false, memory_order_release);
 }
 
 static enum bw_err hs256_mac(const struct bw_jwk *key, const void *msg, size_t len,
                              uint8_t mac[crypto_auth_hmacsha256_BYTES])
 {
-	/* copied out, not cast: guarded memory promises no alignment */
-	const uint8_t *pads = bw_secret_bytes(key->hmac_pads);
-	uint8_t inner[SHA256_DIGEST_LENGTH];
-	SHA256_CTX c;
+	int slot = -1;
+	EVP_MAC_CTX *ctx = hmac_take(key->hmac, &slot);
+	size_t n = 0;
 	enum bw_err rc = BW_ERR_CRYPTO;
 
-	BW_REQUIRE(bw_secret_len(key->hmac_pads) == sizeof(struct jws_hmac_pads));
-	memcpy(&c, pads + offsetof(struct jws_hmac_pads, inner), sizeof(c));
-	if (SHA256_Update(&c, msg, len) == 1 && SHA256_Final(inner, &c) == 1) {
-		memcpy(&c, pads + offsetof(struct jws_hmac_pads, outer), sizeof(c));
-		if (SHA256_Update(&c, inner, sizeof(inner)) == 1 && SHA256_Final(mac, &c) == 1)
-			rc = BW_OK;
-	}
-	sodium_memzero(&c, sizeof(c));
-	sodium_memzero(inner, sizeof(inner));
+	if (ctx == NULL)
+		return BW_ERR_NOMEM;
+	/* a NULL key re-initialises with the key the context was made with */
+	if (EVP_MAC_init(ctx, NULL, 0, NULL) == 1 && EVP_MAC_update(ctx, msg, len) == 1 &&
+	    EVP_MAC_final(ctx, mac, &n, crypto_auth_hmacsha256_BYTES) == 1 &&
+	    n == crypto_auth_hmacsha256_BYTES)
+		rc = BW_OK;
+	hmac_give(key->hmac, ctx, slot);
+	ERR_clear_error();
 	return rc;
 }
 

@@ -30,6 +30,8 @@
 #define JWS_HMAC_MIN_KEY 32u
 #define JWS_HMAC_MAX_KEY 1024u
 
+struct jws_hmac;
+
 struct bw_jwk {
 	enum bw_jwt_alg alg;
 	bool can_sign;
@@ -38,22 +40,22 @@ struct bw_jwk {
 	uint8_t ed_pk[crypto_sign_PUBLICKEYBYTES];
 	/* EdDSA: the crypto_sign secret key. HS256: the raw key (for export). */
 	struct bw_secret *secret;
-	/*
-	 * HS256: struct jws_hmac_pads (the SHA-256 states after the key's inner
-	 * and outer pads, RFC 2104) in guarded memory, so that each MAC costs
-	 * only the message blocks. Only ever read after creation (each MAC
-	 * copies the states), so threads share it.
-	 */
-	struct bw_secret *hmac_pads;
+	/* HS256: OpenSSL's keyed HMAC contexts, shared by threads (jws_sig.c) */
+	struct jws_hmac *hmac;
 	/* ES256, RS256, PS256 */
 	EVP_PKEY *pkey;
 };
 
+/** Ready HMAC contexts per HS256 key: more threads than this duplicate one. */
+#define JWS_HMAC_SLOTS 8
+
 /**
- * jws_hmac_pads_new - the HMAC-SHA-256 pad states of key[0..len) (a key
- * longer than the 64-byte block is hashed first, RFC 2104 §2), in a secret.
+ * jws_hmac_new - HMAC-SHA-256 under key[0..len) (OpenSSL's), made once per
+ * key and safe to use from any number of threads at once; jws_hmac_free
+ * releases it (NULL-safe).
  */
-BW_MUST_CHECK enum bw_err jws_hmac_pads_new(const uint8_t *key, size_t len, struct bw_secret **out);
+BW_MUST_CHECK enum bw_err jws_hmac_new(const uint8_t *key, size_t len, struct jws_hmac **out);
+void jws_hmac_free(struct jws_hmac *h);
 
 /**
  * jws_b64_canonical - whether s is canonical unpadded base64url (RFC 7515 §2):
