@@ -468,3 +468,39 @@ def test_the_new_pages_carry_nothing_inline(srv):
         assert "<script" not in body and "style=" not in body
         assert not re.search(r"\son[a-z]+\s*=", body, re.I), "inline event handler"
         assert "unsafe-inline" not in r.getheader("Content-Security-Policy")
+
+
+# ---- an OAuth sign-in through both steps ------------------------------------------------
+
+def test_oauth_authorization_through_the_password_and_code_steps(srv):
+    """A relying party sends a signed-out user with MFA to /oauth2/authorize: the
+    password page, the code page, then the consent page of the same request."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from oauth_helpers import add_client, authorize_params, decide, pkce
+
+    _, email, secret, _ = enrolled(srv)
+    rp = add_client(srv, "--name", "RP", "--redirect-uri", "https://rp.example/cb",
+                    "--scope", "openid email")
+    _, challenge = pkce()
+    c = Client(srv, source=_home[email])
+    from urllib.parse import urlencode
+    start = "/oauth2/authorize?" + urlencode(authorize_params(rp["client_id"], challenge,
+                                                              scope="openid email",
+                                                              redirect="https://rp.example/cb"))
+    r = c.request("GET", start, origin=False)
+    assert r.status == 303
+    loc = r.getheader("Location")
+    assert loc.startswith("/login?next=")
+    nxt = unquote(loc[len("/login?next="):])
+    assert nxt.startswith("/oauth2/authorize?")
+    c2, r = page_login(srv, email, nxt=nxt)
+    assert r.getheader("Location") == "/login/mfa?next=" + quote(nxt, safe="")
+    steady()
+    r = code_step(c2, code(secret), nxt=nxt)
+    assert r.status == 303 and r.getheader("Location") == nxt
+    page = c2.request("GET", nxt, origin=False)
+    assert page.status == 200 and b"RP" in page.body
+    r = decide(c2, page)
+    q = parse_qs(urlsplit(r.getheader("Location")).query)
+    assert "code" in q and q["state"] == ["st-1"]
