@@ -17,7 +17,7 @@ DEPS_BUILD := git cmake make gcc pkg-config libmicrohttpd-dev libgnutls28-dev li
   libzxcvbn-dev john-data libcmocka-dev openssl ca-certificates libqrencode-dev \
   libcurl4-openssl-dev
 DEPS_TEST := clang libclang-rt-14-dev python3-pytest python3-requests curl clang-format \
-  postgresql python3-argon2 python3-psycopg2 sqlmap python3-jwt python3-cryptography \
+  postgresql python3-argon2 python3-psycopg2 sqlmap python3-jwt python3-cryptography python3-jsonschema \
   python3-authlib python3-pyotp python3-aiosmtpd chromium
 DEPS_BENCH := wrk nginx-light nodejs gnuplot-nox
 
