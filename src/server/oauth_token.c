@@ -583,7 +583,7 @@ enum bw_err bw_oauth_grant_client_credentials(struct bw_req *req, struct bw_resp
 		audit(req, "oauth.token", BW_AUDIT_DENIED, 0, c, "client_credentials",
 		      "scope not allowed");
 		return bw_oauth_error(resp, 400, "invalid_scope",
-		                      "The scope asked is not among the client's scopes.");
+		                      "A scope asked is not the client's, or needs a user.");
 	}
 	if (rc != BW_OK)
 		return rc;
