@@ -426,7 +426,11 @@ def test_introspection(srv):
     # a refresh token: only to the client it was issued to
     assert introspect(srv, t["refresh_token"], srv.web).json()["active"] is True
     assert introspect(srv, t["refresh_token"], srv.svc).json() == {"active": False}
-    for junk in ("", "garbage", "a.b.c", t["access_token"][:-2] + "AA"):
+    # one signature character changed (in the middle: the last one carries padding bits)
+    at = t["access_token"]
+    i = len(at) - 20
+    forged = at[:i] + ("B" if at[i] != "B" else "C") + at[i + 1:]
+    for junk in ("", "garbage", "a.b.c", forged):
         r = introspect(srv, junk)
         assert r.status_code in (200, 400)
         if r.status_code == 200:
