@@ -531,10 +531,7 @@ static enum bw_err route_second_step(struct bw_req *req, struct bw_resp *resp)
 	struct bw_str token, code;
 	enum bw_err rc;
 
-	if (bw_sessions_check_presession(bw_req_app(req), req) != BW_OK)
-		return bw_resp_problem(resp, 403, "csrf-refused", "Cross-site request refused",
-		                       "The request failed the cross-site request forgery checks.",
-		                       NULL);
+	/* the pre-session CSRF check is the route's (BW_CSRF_PRESESSION), before this */
 	if (bw_json_get_str(body, &second_step_schema, "mfa_token", &token) != BW_OK ||
 	    bw_json_get_str(body, &second_step_schema, "code", &code) != BW_OK)
 		return BW_ERR_INTERNAL; /* the pipeline held the body to the schema */
